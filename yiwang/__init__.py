@@ -1,0 +1,1 @@
+"""Yiwang (一网): an integrated digital-government platform."""

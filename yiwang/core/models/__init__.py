@@ -1,0 +1,4 @@
+"""Core models: the working-day calendar and the audit ledger."""
+
+from yiwang.core.models.calendar import *  # noqa: F403
+from yiwang.core.models.ledger import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Working-day calendar models (filled in by the calendar work)."""

@@ -1,0 +1,1 @@
+"""Audit ledger models (filled in by the ledger work)."""

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from yiwang.ui import views
+
+app_name = "ui"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
