@@ -1,0 +1,1 @@
+"""Read-only admin for the audit ledger."""
