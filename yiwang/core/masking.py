@@ -5,11 +5,17 @@ know), ``public`` (anyone else, published lists). Project defaults, configurable
 - ID number: staff front 6 back 4, public front 1 back 1;
 - phone: ``3****4`` (first 3, last 4) for staff and public;
 - name: keep the surname (compound surnames such as 欧阳 keep both characters);
-- address: staff keep up to the street/road part, public keep only the first 6 characters.
+- address: staff keep everything before the house number (up to the road, street or village),
+  public keep at most the first 6 characters, never reaching the house number; at most 8 mask
+  characters are appended.
+
+A value too short to show both ends is masked entirely. ``mask`` treats an unknown audience as
+``public``.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -27,36 +33,75 @@ class Kind(StrEnum):
 
 
 MASK = "*"
+# Compound surnames (复姓) from the 百家姓 that are still in use. Ones whose first character is a
+# common surname and whose second is a common given-name character (乐正, 梁丘, 单于, …) are left
+# out: for them keeping two characters would too often reveal part of the given name.
 COMPOUND_SURNAMES = frozenset(
     [
         "欧阳",
-        "司马",
+        "太史",
+        "端木",
         "上官",
-        "诸葛",
+        "司马",
         "东方",
-        "皇甫",
+        "独孤",
+        "南宫",
+        "万俟",
+        "闻人",
+        "夏侯",
+        "诸葛",
         "尉迟",
+        "公羊",
+        "赫连",
+        "澹台",
+        "皇甫",
+        "宗政",
+        "濮阳",
+        "公冶",
+        "太叔",
+        "申屠",
         "公孙",
         "慕容",
+        "仲孙",
+        "钟离",
         "长孙",
         "宇文",
         "司徒",
-        "夏侯",
+        "鲜于",
+        "司空",
+        "闾丘",
+        "子车",
+        "亓官",
+        "司寇",
+        "巫马",
+        "公西",
+        "颛孙",
+        "壤驷",
+        "公良",
+        "漆雕",
+        "宰父",
+        "谷梁",
+        "拓跋",
         "轩辕",
         "令狐",
-        "端木",
-        "独孤",
-        "南宫",
+        "呼延",
+        "百里",
+        "东郭",
+        "南门",
+        "羊舌",
+        "微生",
+        "第五",
         "西门",
-        "申屠",
+        "淳于",
     ]
 )
+MAX_ADDRESS_MASK = 8
 
 
 def _keep(value: str, front: int, back: int) -> str:
     if len(value) <= front + back:
-        # Too short to show both ends: reveal at most the first character.
-        return value[:1] + MASK * max(len(value) - 1, 0)
+        # Too short to show both ends without revealing it all: hide everything.
+        return MASK * len(value)
     return value[:front] + MASK * (len(value) - front - back) + (value[-back:] if back else "")
 
 
@@ -82,21 +127,36 @@ def mask_name(value: str, audience: Audience | str) -> str:
 
 
 _ADDRESS_MARKERS = ("街道", "路", "街", "道", "巷", "镇", "乡", "村")
+# Where the house-number part begins: a digit, or a Chinese number before 号/栋/幢/单元/室.
+_HOUSE_NUMBER = re.compile(r"[0-9０-９]|[一二三四五六七八九十百千零〇]+(?:号|栋|幢|单元|室)")
+PUBLIC_ADDRESS_CHARS = 6
+
+
+def _house_number_start(value: str) -> int:
+    match = _HOUSE_NUMBER.search(value)
+    return match.start() if match else len(value)
+
+
+def _marker_prefix(value: str) -> str:
+    """The address up to the furthest road/street/village marker; "" without one."""
+    cut = 0
+    for marker in _ADDRESS_MARKERS:
+        index = value.find(marker)
+        if index != -1:
+            cut = max(cut, index + len(marker))
+    return value[:cut]
 
 
 def mask_address(value: str, audience: Audience | str) -> str:
+    """Staff: up to the road/street/village, never the house number; public: at most 6 characters."""
     if audience == Audience.OWNER or not value:
         return value
+    house = _house_number_start(value)
+    kept = value[: min(PUBLIC_ADDRESS_CHARS, house)]
     if audience == Audience.STAFF:
-        cut = -1
-        for marker in _ADDRESS_MARKERS:
-            index = value.find(marker)
-            if index != -1:
-                cut = max(cut, index + len(marker))
-        if cut > 0:
-            return value[:cut] + MASK * min(len(value) - cut, 8)
-    keep = min(6, len(value))
-    return value[:keep] + MASK * min(len(value) - keep, 8)
+        street = value[:house] if house < len(value) else _marker_prefix(value)
+        kept = max(kept, street, key=len)
+    return kept + MASK * min(len(value) - len(kept), MAX_ADDRESS_MASK)
 
 
 _MASKERS = {
@@ -109,5 +169,8 @@ _MASKERS = {
 
 def mask(kind: Kind | str, value: str, audience: Audience | str) -> str:
     """Mask ``value`` of ``kind`` for ``audience``; an unknown audience gets the public mask."""
-    audience = audience if audience in Audience._value2member_map_ else Audience.PUBLIC
-    return _MASKERS[Kind(kind)](value or "", audience)
+    try:
+        known = Audience(audience)
+    except (ValueError, TypeError):
+        known = Audience.PUBLIC
+    return _MASKERS[Kind(kind)](value or "", known)
