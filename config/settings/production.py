@@ -7,7 +7,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_str
 from config.settings.base import *  # noqa: F403
-from config.settings.base import YIWANG_BLIND_INDEX_KEY, YIWANG_SM4_KEY
+from config.settings.base import (
+    YIWANG_BLIND_INDEX_KEY,
+    YIWANG_LEDGER_SM2_PRIVATE_KEY,
+    YIWANG_SM4_KEY,
+)
 
 DEBUG = False
 YIWANG_DEMO = False
@@ -18,9 +22,13 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only"):
 for _name, _value in (
     ("YIWANG_SM4_KEY", YIWANG_SM4_KEY),
     ("YIWANG_BLIND_INDEX_KEY", YIWANG_BLIND_INDEX_KEY),
+    ("YIWANG_LEDGER_SM2_PRIVATE_KEY", YIWANG_LEDGER_SM2_PRIVATE_KEY),
 ):
     if not _value:
         raise ImproperlyConfigured(f"{_name} must be set in production")
+
+WHITENOISE_USE_FINDERS = False
+WHITENOISE_AUTOREFRESH = False
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
