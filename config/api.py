@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from yiwang.accounts.api import router as accounts_router
 from yiwang.core.errors import DomainError
 from yiwang.core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_from_error
 
@@ -85,3 +86,6 @@ def health(request: HttpRequest) -> dict[str, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok"}
+
+
+api.add_router("/accounts", accounts_router)
