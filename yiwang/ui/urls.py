@@ -6,4 +6,5 @@ app_name = "ui"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("design/", views.design_system, name="design_system"),
 ]
