@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,5 +11,7 @@ urlpatterns = [
     path("", include("yiwang.ui.urls")),
 ]
 
-if settings.DEBUG:  # pragma: no cover
-    pass
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

@@ -128,6 +128,11 @@ OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
 OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
 OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid profile")
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
+# Claim names differ between provinces' identity services.
+YIWANG_OIDC_ID_NUMBER_CLAIM = env_str("YIWANG_OIDC_ID_NUMBER_CLAIM", "id_card_no")
+YIWANG_OIDC_NAME_CLAIM = env_str("YIWANG_OIDC_NAME_CLAIM", "name")
 if YIWANG_OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("yiwang.accounts.oidc.ProvinceOIDCBackend")
 
@@ -137,6 +142,8 @@ YIWANG_SM4_KEY = env_str("YIWANG_SM4_KEY", "")  # 32 hex chars: encrypts ID numb
 YIWANG_BLIND_INDEX_KEY = env_str("YIWANG_BLIND_INDEX_KEY", "")  # HMAC-SM3 key for lookups
 YIWANG_LEDGER_SM2_PRIVATE_KEY = env_str("YIWANG_LEDGER_SM2_PRIVATE_KEY", "")  # 64 hex chars
 YIWANG_LEDGER_CHECKPOINT_EVERY = env_int("YIWANG_LEDGER_CHECKPOINT_EVERY", 1000)
+# Public keys (128 hex) of retired ledger signing keys: their checkpoints still verify.
+YIWANG_LEDGER_SM2_RETIRED_PUBLIC_KEYS = env_list("YIWANG_LEDGER_SM2_RETIRED_PUBLIC_KEYS", [])
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -166,6 +173,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_URL = "/media/"
+# Development serves static files from the finders (no collectstatic needed); production uses the
+# collected, compressed manifest (production.py).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 CACHES = {
     "default": (

@@ -1,0 +1,125 @@
+"""Helpers shared by the benchmark scripts: PostgreSQL, servers on loopback, wrk."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = {"host": "127.0.0.1", "port": "5432", "user": "postgres"}
+
+
+def result(name: str, ours: float, ours_unit: str, ref: float, ref_unit: str) -> None:
+    ratio = ours / ref if ref else float("inf")
+    print(f"RESULT {name} ours={ours:.4g} {ours_unit} ref={ref:.4g} {ref_unit} ratio={ratio:.3g}")
+
+
+def note(text: str) -> None:
+    print(f"NOTE {text}", flush=True)
+
+
+def require(tool: str, debian_package: str) -> str:
+    """Path of a command-line tool, installing its Debian package when missing (root on CI)."""
+    found = shutil.which(tool)
+    if found:
+        return found
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", debian_package],
+        check=False,
+        capture_output=True,
+    )
+    found = shutil.which(tool)
+    if not found:
+        sys.exit(f"{tool} is required (Debian package {debian_package})")
+    return found
+
+
+def pg_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"PGHOST": PG["host"], "PGPORT": PG["port"], "PGUSER": PG["user"]})
+    return env
+
+
+def pg_ready() -> bool:
+    return (
+        subprocess.run(
+            ["pg_isready", "-q", "-h", PG["host"], "-p", PG["port"]],
+            check=False,
+        ).returncode
+        == 0
+    )
+
+
+def recreate_database(name: str) -> str:
+    if not pg_ready():
+        sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 (run `make pg`)")
+    env = pg_env()
+    subprocess.run(["dropdb", "--if-exists", "--force", name], env=env, check=True)
+    subprocess.run(["createdb", name], env=env, check=True)
+    return f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{name}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def gunicorn(wsgi: str, env: dict[str, str], workers: int = 4) -> Iterator[int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            wsgi,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for_port(port)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, script: str = "") -> float:
+    """Requests per second measured by wrk against a loopback URL."""
+    binary = require("wrk", "wrk")
+    args = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        args += ["-s", script]
+    out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if not match:
+        sys.exit(f"could not read wrk output:\n{out}")
+    if non2xx:
+        sys.exit(f"{non2xx.group(1)} requests failed:\n{out}")
+    return float(match.group(1))
