@@ -7,6 +7,7 @@ PY := $(BIN)/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/yiwang
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PYTEST_ARGS ?= -n 2
 export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
 .DEFAULT_GOAL := help
@@ -41,10 +42,11 @@ run: install ## Install, migrate, load demo data and serve http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 .PHONY: lint
-lint: $(BIN)/activate ## ruff format --check, ruff check, mypy on core, makemigrations --check
+lint: $(BIN)/activate ## ruff format --check, ruff check, mypy on core, bandit, makemigrations --check
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -ll -ii -r yiwang config bench -x '*/tests/*'
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
 .PHONY: fmt
@@ -59,12 +61,12 @@ pg: ## Start the local PostgreSQL if it is down (this machine kind)
 
 .PHONY: test-sqlite
 test-sqlite: install ## The suite on SQLite
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: test-pg
 test-pg: install pg ## The suite on PostgreSQL (skipped with a notice when none is reachable)
 	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
-		DATABASE_URL=$(PG_URL) $(BIN)/pytest; \
+		DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS); \
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped"; fi
 
 .PHONY: test
