@@ -207,7 +207,7 @@ def sanitize_html(
         raise TypeError("sanitize_html expects a str")
     _check_size(html_text, max_chars=max_chars, max_depth=max_depth, field=field)
     # The output of the allow-list sanitiser is the one thing that may be marked safe.
-    return mark_safe(_cleaner().clean(html_text))  # noqa: S308  # nosec B308
+    return mark_safe(_cleaner().clean(html_text))  # noqa: S308  # nosec
 
 
 def render_markdown(

@@ -89,7 +89,7 @@ def icon(name: str, label: str = "", css_class: str = "") -> SafeString:
             '<svg class="{}" viewBox="0 0 24 24" aria-hidden="true" focusable="false">', classes
         )
     # The path data are constants of this module, never user input.
-    return mark_safe(f"{opening}{paths}</svg>")  # noqa: S308  # nosec B308 B703
+    return mark_safe(f"{opening}{paths}</svg>")  # noqa: S308  # nosec
 
 
 @register.simple_tag
