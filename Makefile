@@ -8,7 +8,6 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/yiwang
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
-export DJANGO_SETTINGS_MODULE ?= config.settings.base
 
 .DEFAULT_GOAL := help
 
