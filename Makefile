@@ -71,6 +71,10 @@ test-pg: install pg ## The suite on PostgreSQL (skipped with a notice when none 
 .PHONY: test
 test: install lint test-sqlite test-pg ## Lint, migration check, suite on SQLite and on PostgreSQL
 
+.PHONY: crash
+crash: $(BIN)/activate ## Crash test: kill -9 gunicorn and PostgreSQL mid-load (own cluster); docs/crash-consistency.md
+	$(PY) tests/crash/run_crash.py
+
 .PHONY: bench
 bench: install pg ## Run the benchmarks in bench/ and write docs/performance.md
 	$(PY) bench/run.py

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from config.openapi import YiwangAPI
 from yiwang.accounts.api import router as accounts_router
 from yiwang.core.errors import DomainError
+from yiwang.core.middleware import database_unavailable_response, is_database_unavailable
 from yiwang.core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_from_error
 
-api = NinjaAPI(
+api = YiwangAPI(
     title="Yiwang API",
     version="1",
     description="一网 Yiwang — integrated digital-government platform. Errors are RFC 9457 "
@@ -77,6 +79,16 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         instance=request.path,
     )
     return _problem(request, body, exc.status_code)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+@api.exception_handler(InternalError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database is unreachable: 503 problem+json with Retry-After, never 500."""
+    if not is_database_unavailable(exc):
+        raise exc
+    return database_unavailable_response(request, exc)
 
 
 @api.get("/health", tags=["system"], auth=None, summary="Liveness and database check")

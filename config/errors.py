@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from yiwang.core.middleware import database_unavailable_response, is_database_unavailable
 from yiwang.core.problems import PROBLEM_CONTENT_TYPE, problem_body
 
 _TITLES = {
@@ -46,4 +48,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this while handling the exception: a database outage met outside a view
+    # (a middleware loading the session, saving it on the way out) is a 503, not a 500.
+    exception = sys.exc_info()[1]
+    if is_database_unavailable(exception):
+        return database_unavailable_response(request, exception)
     return _handle(request, 500)

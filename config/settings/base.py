@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yiwang.core.middleware.SecurityHeadersMiddleware",
     "yiwang.core.middleware.DomainErrorMiddleware",
+    # Innermost: the first to see a view's exception; turns "database unreachable" into 503.
+    "yiwang.core.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,13 +1,14 @@
-"""JSON API for accounts (mounted at /api/v1/accounts): who am I, departments, API tokens."""
+"""JSON API for accounts (mounted at /api/v1/accounts): who am I, departments, API tokens, and
+the persons a counter clerk registers and looks up (一窗受理)."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from yiwang.accounts import selectors, services
 from yiwang.accounts.auth import SessionOnlyAuth, SessionOrTokenAuth
-from yiwang.accounts.models import ApiToken, Department
+from yiwang.accounts.models import ApiToken, Department, Person
 from yiwang.accounts.permissions import requires_second_factor
 from yiwang.accounts.schemas import (
     ApiTokenCreatedOut,
@@ -16,8 +17,13 @@ from yiwang.accounts.schemas import (
     DepartmentOut,
     DepartmentRefOut,
     MeOut,
+    PersonIn,
+    PersonOut,
+    PersonPageOut,
     RoleAssignmentOut,
 )
+from yiwang.core.idempotency import idempotent
+from yiwang.core.masking import Kind, mask
 
 router = Router(tags=["accounts"], auth=SessionOrTokenAuth())
 
@@ -113,3 +119,98 @@ def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     user = request.auth  # type: ignore[attr-defined]
     services.revoke_api_token(user, selectors.get_api_token_for_user(user, token_id))
     return HttpResponse(status=204)
+
+
+# --- persons (一窗受理) ---------------------------------------------------------------------------
+
+# The purpose recorded when a clerk's registration answer shows the new person's data.
+REGISTRATION_PURPOSE = "一窗受理：登记申请人"
+_PURPOSE_HELP = "用途（申请事由），记入个人信息访问记录；查看他人信息时必填"
+
+
+def _person_out(viewer: object, person: Person, purpose: str) -> PersonOut:
+    """The person as ``viewer`` may see him. Showing a person is a personal-data access: the ID
+    number goes through ``reveal_id_number``, which records it for the person's vault."""
+    masked_id = services.reveal_id_number(viewer, person, purpose, access_checked=True)
+    audience = selectors.person_audience(viewer, person)
+    return PersonOut(
+        id=person.pk,
+        name=mask(Kind.NAME, person.name, audience),
+        masked_id_number=masked_id,
+        phone=mask(Kind.PHONE, person.phone, audience),
+        address=mask(Kind.ADDRESS, person.address, audience),
+        region_code=person.region.code if person.region else None,
+        region_name=person.region.name if person.region else None,
+        realname_level=person.realname_level,
+        has_account=person.user_id is not None,
+        created_at=person.created_at,
+    )
+
+
+@router.post(
+    "/persons",
+    response={201: PersonOut},
+    summary="Register a walk-in applicant (一窗受理); send an Idempotency-Key",
+    description="需要 `accounts.register_person` 权限（窗口受理员）。同一身份证号重复登记返回 409 "
+    "`person_exists`。请携带 `Idempotency-Key` 请求头：超时或 503 后用同一键重试，"
+    "得到与首次相同的响应（`Idempotent-Replayed: true`），不会重复登记。",
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": "幂等键（建议 UUID）：重试时使用同一键，24 小时内有效",
+            }
+        ]
+    },
+)
+@idempotent
+def register_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
+    clerk = request.auth  # type: ignore[attr-defined]
+    person = services.register_walk_in_applicant(
+        clerk,
+        payload.name,
+        payload.id_number,
+        phone=payload.phone,
+        address=payload.address,
+        region_code=payload.region_code,
+    )
+    return Status(201, _person_out(clerk, person, REGISTRATION_PURPOSE))
+
+
+@router.get(
+    "/persons",
+    response=PersonPageOut,
+    summary="Persons in my scope (masked; each one shown is recorded as a personal-data access)",
+)
+def list_persons(
+    request: HttpRequest,
+    purpose: str = Query("", max_length=200, description=_PURPOSE_HELP),
+    limit: int = Query(20, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
+) -> PersonPageOut:
+    viewer = request.auth  # type: ignore[attr-defined]
+    persons = selectors.persons_visible_to(viewer).select_related("region").order_by("-id")
+    page = list(persons[offset : offset + limit])
+    return PersonPageOut(
+        items=[_person_out(viewer, person, purpose) for person in page],
+        count=persons.count(),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/persons/{person_id}",
+    response=PersonOut,
+    summary="One person (404 outside my scope; recorded as a personal-data access)",
+)
+def get_person(
+    request: HttpRequest,
+    person_id: int,
+    purpose: str = Query("", max_length=200, description=_PURPOSE_HELP),
+) -> PersonOut:
+    viewer = request.auth  # type: ignore[attr-defined]
+    return _person_out(viewer, selectors.get_person_for_user(viewer, person_id), purpose)

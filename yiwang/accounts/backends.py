@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from yiwang.accounts import services
 from yiwang.accounts.models import User
+from yiwang.accounts.permissions import admin_site_permissions
 
 
 def client_ip(request: HttpRequest | None) -> str:
@@ -53,3 +54,13 @@ class LockoutAwareBackend(ModelBackend):
             return None
         services.record_login_success(user, method="password", ip=ip)
         return user
+
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        """Django's permissions plus those the user's administrator duties give in the admin
+        site (``permissions.ADMIN_SITE_PERMISSIONS``), cached on the user like Django's."""
+        permissions = set(super().get_all_permissions(user_obj, obj))
+        if obj is not None or not user_obj.is_active or user_obj.is_anonymous:
+            return permissions
+        if not hasattr(user_obj, "_duty_perm_cache"):
+            user_obj._duty_perm_cache = admin_site_permissions(user_obj)
+        return permissions | user_obj._duty_perm_cache

@@ -109,7 +109,7 @@ ROLES: tuple[RoleSpec, ...] = (
         "counter_clerk",
         "窗口受理员",
         Role.Scope.OWN_DEPARTMENT,
-        capabilities=("cases.intake", "accounts.read_full_id_number"),
+        capabilities=("cases.intake", "accounts.read_full_id_number", "accounts.register_person"),
     ),
     RoleSpec("reviewer", "审核员", Role.Scope.OWN_DEPARTMENT, capabilities=("cases.review",)),
     RoleSpec(

@@ -28,11 +28,32 @@ MANAGE_ACCOUNTS = "accounts.manage_accounts"
 CONFIGURE_SYSTEM = "system.configure"
 READ_LEDGER = "ledger.read"
 READ_FULL_ID_NUMBER = "accounts.read_full_id_number"
+# Register walk-in applicants as persons (一窗受理) and see persons of the region one serves.
+REGISTER_PERSON = "accounts.register_person"
 
 DUTY_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.AdminDuty.SYSTEM: frozenset({CONFIGURE_SYSTEM}),
     Role.AdminDuty.SECURITY: frozenset({MANAGE_ROLES, MANAGE_ACCOUNTS}),
     Role.AdminDuty.AUDIT: frozenset({READ_LEDGER}),
+}
+
+# The Django admin site (/admin/) by duty: the model permissions each duty holds there, granted
+# by the authentication backend. Administrators enter the admin site (``User.is_staff``, kept in
+# step with their duties by ``grant_role``/``revoke_role``); no other account does.
+ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.AdminDuty.SYSTEM: frozenset(
+        {
+            "core.view_calendarday",
+            "core.add_calendarday",
+            "core.change_calendarday",
+            "core.delete_calendarday",
+            "core.view_calendaryear",
+            "core.add_calendaryear",
+            "core.change_calendaryear",
+        }
+    ),
+    Role.AdminDuty.SECURITY: frozenset(),
+    Role.AdminDuty.AUDIT: frozenset({"core.view_ledgerentry", "core.view_ledgercheckpoint"}),
 }
 
 
@@ -61,6 +82,14 @@ def is_security_admin(user: Any) -> bool:
 
 def is_system_admin(user: Any) -> bool:
     return Role.AdminDuty.SYSTEM in admin_duties(user)
+
+
+def admin_site_permissions(user: Any) -> set[str]:
+    """The Django model permissions ``user``'s administrator duties give in the admin site."""
+    result: set[str] = set()
+    for duty in admin_duties(user):
+        result |= ADMIN_SITE_PERMISSIONS.get(duty, frozenset())
+    return result
 
 
 def capabilities(user: Any) -> set[str]:

@@ -19,11 +19,13 @@ from yiwang.accounts.models import (
     Department,
     Enterprise,
     Person,
+    Region,
     Role,
     StaffRole,
     User,
     region_code_prefix,
 )
+from yiwang.accounts.permissions import REGISTER_PERSON
 from yiwang.core.crypto import (
     blind_index,
     blind_index_key,
@@ -179,8 +181,20 @@ def _person_region_prefixes(user: Any) -> list[str]:
     )
 
 
+def counter_regions(user: Any) -> list[Region]:
+    """The regions where ``user`` registers walk-in applicants (一窗受理): the region of each
+    department in which a role gives him ``accounts.register_person``, most local first."""
+    regions = {
+        sr.department.region.pk: sr.department.region
+        for sr in _scope_roles(user, include_admin_duties=False)
+        if REGISTER_PERSON in (sr.role.capabilities or [])
+    }
+    return sorted(regions.values(), key=lambda r: (-len(r.prefix), r.code))
+
+
 def persons_visible_to(user: Any) -> QuerySet[Person]:
-    """A citizen sees himself; staff with a region-subtree role see persons of that region.
+    """A citizen sees himself; staff with a region-subtree role see persons of that region, and
+    a counter clerk (``accounts.register_person``) persons of his department's region.
 
     Everyone else (department-scoped staff, administrators, the auditor, service accounts)
     sees no persons here; case handling gives access to applicants through the cases app.
@@ -189,7 +203,9 @@ def persons_visible_to(user: Any) -> QuerySet[Person]:
         return Person.objects.none()
     if user.kind == User.Kind.PERSON:
         return Person.objects.filter(user_id=user.pk)
-    prefixes = _person_region_prefixes(user)
+    prefixes = sorted(
+        set(_person_region_prefixes(user)) | {region.prefix for region in counter_regions(user)}
+    )
     if not prefixes:
         return Person.objects.none()
     q = Q()
@@ -203,6 +219,16 @@ def get_person_for_user(user: Any, person_id: int) -> Person:
     if person is None:
         raise NotFound("person_not_found", _("自然人不存在或您无权查看。"))
     return person
+
+
+def person_audience(viewer: Any, person: Person) -> Audience:
+    """Which masks apply when ``viewer`` sees ``person``: none for the person himself, the staff
+    masks for staff, the public masks for anyone else (same rule as ``reveal_id_number``)."""
+    if person.user_id and person.user_id == getattr(viewer, "pk", None):
+        return Audience.OWNER
+    if getattr(viewer, "kind", None) == User.Kind.STAFF:
+        return Audience.STAFF
+    return Audience.PUBLIC
 
 
 def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:

@@ -1,15 +1,27 @@
-"""Cross-cutting HTTP middleware: security headers and HTML rendering of domain errors."""
+"""Cross-cutting HTTP middleware: security headers, HTML rendering of domain errors, and 503 (not
+500) while the database is unreachable."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import InterfaceError, InternalError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yiwang.core.errors import DomainError
+from yiwang.core.problems import PROBLEM_CONTENT_TYPE, problem_body
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 5
+_PROBLEM_PREFIXES = ("/api/", "/open311/")
 
 
 class SecurityHeadersMiddleware:
@@ -52,3 +64,82 @@ class DomainErrorMiddleware:
             {"status": exception.status, "code": exception.code, "message": exception.message},
             status=exception.status,
         )
+
+
+# SQLSTATE 25006 read_only_sql_transaction: a server that is (again) a read-only standby, e.g.
+# during a failover. The driver reports it as an InternalError; for clients it is an outage.
+_READ_ONLY_SQLSTATE = "25006"
+
+
+def is_database_unavailable(exception: BaseException | None) -> bool:
+    """Whether ``exception`` means "the database cannot serve us now" (a retry may succeed).
+
+    Django's ``OperationalError`` (connection refused or lost, server shutting down, deadlock,
+    lock or statement timeout, SQLite busy or read-only), ``InterfaceError`` (a connection already
+    closed, e.g. a persistent connection that died with the server), and PostgreSQL refusing
+    writes in a read-only transaction (a standby during failover). Integrity and programming
+    errors are bugs or business conflicts, not outages.
+    """
+    if isinstance(exception, OperationalError | InterfaceError):
+        return True
+    if isinstance(exception, InternalError):
+        return getattr(exception.__cause__, "sqlstate", None) == _READ_ONLY_SQLSTATE
+    return False
+
+
+def database_unavailable_response(
+    request: HttpRequest, exception: BaseException | None = None
+) -> HttpResponse:
+    """503 with ``Retry-After``: problem+json (code ``service_unavailable``) under /api/ and
+    /open311/, the friendly 503 page elsewhere. Renders without touching the database."""
+    logger.error(
+        "Database unavailable, answering 503 for %s %s: %r",
+        request.method,
+        request.path,
+        exception,
+    )
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+    message = _("系统暂时无法访问数据库，请稍后重试。")
+    if request.path.startswith(_PROBLEM_PREFIXES):
+        body = problem_body(
+            status=503,
+            code="service_unavailable",
+            title="Service unavailable",
+            detail=message,
+            instance=request.path,
+        )
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False),
+            status=503,
+            content_type=PROBLEM_CONTENT_TYPE,
+            headers=headers,
+        )
+    response = render(
+        request,
+        "503.html",
+        {"status": 503, "message": message, "retry_after": DATABASE_RETRY_AFTER_SECONDS},
+        status=503,
+    )
+    response["Retry-After"] = headers["Retry-After"]
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that fails because the database is unreachable answers 503 with ``Retry-After``.
+
+    Covers every view (ninja's own handler in config/api.py answers first for the API). Failures
+    outside views — a session or user loaded by another middleware, a session saved on the way
+    out — surface in Django's 500 handler instead, which hands them to
+    ``database_unavailable_response`` too (config/errors.py). Either way: 503, never 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        return database_unavailable_response(request, exception)

@@ -29,6 +29,7 @@ from yiwang.accounts.services.authentication import (
     unlock_account,
     verify_totp,
 )
+from yiwang.accounts.services.counter import register_walk_in_applicant
 from yiwang.accounts.services.organisations import create_department, create_region
 from yiwang.accounts.services.people import (
     PERSONAL_DATA_READ,
@@ -67,6 +68,7 @@ __all__ = [
     "record_login_success",
     "record_logout",
     "register_person",
+    "register_walk_in_applicant",
     "remove_agent",
     "reset_totp",
     "reveal_id_number",

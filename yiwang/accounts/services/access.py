@@ -136,6 +136,18 @@ def _check_separation_of_duties(user: User, role: Role) -> None:
         )
 
 
+def _sync_admin_site_access(user: User) -> None:
+    """Administrators (三员) enter the Django admin site (``is_staff``); what they find there
+    follows from their duty (``permissions.ADMIN_SITE_PERMISSIONS``). Superusers keep it."""
+    is_administrator = (
+        StaffRole.objects.active().filter(user=user).exclude(role__admin_duty="").exists()
+    )
+    wanted = bool(user.is_superuser or is_administrator)
+    if user.is_staff != wanted:
+        user.is_staff = wanted
+        user.save(update_fields=["is_staff"])
+
+
 @transaction.atomic
 def grant_role(by: Any, user: User, department: Department, role: Role) -> StaffRole:
     """Give ``user`` ``role`` in ``department``.
@@ -159,6 +171,8 @@ def grant_role(by: Any, user: User, department: Department, role: Role) -> Staff
     staff_role = StaffRole.objects.create(
         user=user, department=department, role=role, granted_by=by
     )
+    if role.admin_duty:
+        _sync_admin_site_access(user)
     audit(
         by,
         "accounts.role.granted",
@@ -187,6 +201,8 @@ def revoke_role(by: Any, staff_role: StaffRole) -> StaffRole:
     staff_role.revoked_at = timezone.now()
     staff_role.revoked_by = by
     staff_role.save(update_fields=["revoked_at", "revoked_by"])
+    if staff_role.role.admin_duty:
+        _sync_admin_site_access(User.objects.get(pk=staff_role.user_id))
     audit(
         by,
         "accounts.role.revoked",
