@@ -1,0 +1,1 @@
+"""Cross-cutting security gates: the authorisation matrix and the security headers."""
