@@ -58,12 +58,20 @@ pg: ## Start the local PostgreSQL if it is down (this machine kind)
 	@pg_isready -q -h 127.0.0.1 -p 5432 || (command -v pg_ctlcluster >/dev/null && \
 		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2) || true
 
+.PHONY: browser
+browser: ## Debian's chromium and a CJK font for the browser tests (apt-get, when missing)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+.PHONY: screenshots
+screenshots: install browser ## Screenshots of key pages (1280 and 390 px) into docs/screenshots/
+	$(PY) scripts/screenshots.py
+
 .PHONY: test-sqlite
-test-sqlite: install ## The suite on SQLite
+test-sqlite: install browser ## The suite on SQLite
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: test-pg
-test-pg: install pg ## The suite on PostgreSQL (skipped with a notice when none is reachable)
+test-pg: install browser pg ## The suite on PostgreSQL (skipped with a notice when none is reachable)
 	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
 		DATABASE_URL=$(PG_URL) $(BIN)/pytest $(PYTEST_ARGS); \
 	else echo "PostgreSQL not reachable on 127.0.0.1:5432: PostgreSQL run skipped"; fi

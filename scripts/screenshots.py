@@ -1,0 +1,196 @@
+#!/usr/bin/env python
+"""Take the screenshots in docs/screenshots/ (used by the README): key pages at 1280 and 390 px.
+
+Usage (from the repository root, in the virtualenv; ``make screenshots`` does this)::
+
+    python scripts/screenshots.py              # every page, desktop and phone
+    python scripts/screenshots.py home login   # only these pages
+
+It migrates and seeds a throw-away SQLite database in a temporary directory, starts
+``manage.py runserver --insecure`` on a free port with DEBUG off (so the 404 page is the site's
+own), drives Debian's chromium with Playwright (the launch options of tests/e2e/pages.py: no
+browser download), writes ``<page>-desktop.png`` and ``<page>-phone.png`` and stops the server.
+Nothing touches the development database in var/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+
+from tests.e2e.pages import DESKTOP, PHONE, launch_options  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+DEMO_PASSWORD = "Yiwang-Demo-2025"  # yiwang.accounts.demo.DEMO_PASSWORD (no Django import here)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (our own local server)
+                return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer on {url} within {timeout} s")
+
+
+@contextmanager
+def demo_server() -> Iterator[str]:
+    """A migrated, seeded demo on a temporary SQLite database; yields its base URL."""
+    with tempfile.TemporaryDirectory(prefix="yiwang-screenshots-") as var_dir:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "YIWANG_VAR_DIR": var_dir,
+            "DJANGO_DEBUG": "0",
+            "YIWANG_DEMO": "1",
+        }
+        env.pop("DATABASE_URL", None)
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        # The commands below are fixed argument lists (this interpreter, manage.py): no shell.
+        migrate = [*manage, "migrate", "--no-input", "-v0"]
+        subprocess.run(migrate, env=env, cwd=ROOT, check=True)  # noqa: S603
+        seed = [*manage, "seed_demo"]
+        subprocess.run(seed, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+        port = _free_port()
+        server = subprocess.Popen(  # noqa: S603
+            [*manage, "runserver", f"127.0.0.1:{port}", "--noreload", "--insecure"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(base + "/", server)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _sign_in(page: Page, base: str, username: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator("main").get_by_label("用户名").fill(username)
+    page.locator("main").get_by_label("密码").fill(DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name="登录").click()
+
+
+def _as_persona(page: Page, base: str, name: str) -> None:
+    page.goto(base + "/accounts/demo/personas/")
+    with page.expect_navigation():
+        page.locator("main").get_by_role("button", name=f"以“{name}”身份登录").click()
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One page: how to get there (``prepare`` gets the page and the base URL) and what to keep."""
+
+    name: str
+    prepare: Callable[[Page, str], None]
+    full_page: bool = True
+    phone_only: bool = False
+
+
+def _goto(path: str) -> Callable[[Page, str], None]:
+    def prepare(page: Page, base: str) -> None:
+        page.goto(base + path)
+
+    return prepare
+
+
+def _totp_page(page: Page, base: str) -> None:
+    _sign_in(page, base, "clerk")  # a staff member lands on the second-factor page
+
+
+def _citizen_profile(page: Page, base: str) -> None:
+    _as_persona(page, base, "张伟")
+    page.goto(base + "/accounts/me/")
+
+
+def _menu_open(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    page.locator("details.site-menu summary").click()
+
+
+SHOTS: tuple[Shot, ...] = (
+    Shot("home", _goto("/")),
+    Shot("login", _goto("/accounts/login/")),
+    Shot("personas", _goto("/accounts/demo/personas/")),
+    Shot("totp", _totp_page),
+    Shot("profile", _citizen_profile),
+    Shot("design", _goto("/design/")),
+    Shot("404", _goto("/no-such-page/")),
+    Shot("menu", _menu_open, full_page=False, phone_only=True),
+)
+
+
+def take(browser: Browser, base: str, shot: Shot, device: str) -> Path:
+    options: dict[str, Any] = {"viewport": DESKTOP}
+    if device == "phone":
+        options = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", reduced_motion="reduce", **options
+    )
+    try:
+        page = context.new_page()
+        shot.prepare(page, base)
+        page.wait_for_load_state("networkidle")
+        page.evaluate("() => document.fonts.ready")
+        path = OUT / f"{shot.name}-{device}.png"
+        page.screenshot(path=str(path), full_page=shot.full_page)
+        return path
+    finally:
+        context.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pages", nargs="*", help=f"pages to take: {[s.name for s in SHOTS]}")
+    args = parser.parse_args(argv)
+    unknown = set(args.pages) - {s.name for s in SHOTS}
+    if unknown:
+        parser.error(f"unknown page(s): {sorted(unknown)}")
+    shots = [s for s in SHOTS if not args.pages or s.name in args.pages]
+    OUT.mkdir(parents=True, exist_ok=True)
+    with demo_server() as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_options())
+        try:
+            for shot in shots:
+                for device in ("phone",) if shot.phone_only else ("desktop", "phone"):
+                    path = take(browser, base, shot, device)
+                    print(f"wrote {path.relative_to(ROOT)}")
+        finally:
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
