@@ -208,10 +208,15 @@ def persons_visible_to(user: Any) -> QuerySet[Person]:
     )
     if not prefixes:
         return Person.objects.none()
+    return Person.objects.filter(_in_regions(prefixes))
+
+
+def _in_regions(prefixes: Any) -> Q:
+    """Objects whose region code starts with one of the region-code ``prefixes``."""
     q = Q()
     for region_prefix in prefixes:
         q |= Q(region__code__startswith=region_prefix)
-    return Person.objects.filter(q)
+    return q
 
 
 def get_person_for_user(user: Any, person_id: int) -> Person:
@@ -244,10 +249,7 @@ def enterprises_visible_to(user: Any) -> QuerySet[Enterprise]:
     prefixes = _person_region_prefixes(user)
     if not prefixes:
         return Enterprise.objects.none()
-    q = Q()
-    for region_prefix in prefixes:
-        q |= Q(region__code__startswith=region_prefix)
-    return Enterprise.objects.filter(q)
+    return Enterprise.objects.filter(_in_regions(prefixes))
 
 
 def get_enterprise_for_user(user: Any, enterprise_id: int) -> Enterprise:
