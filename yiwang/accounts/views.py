@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -83,6 +84,27 @@ def _qr_data_uri(uri: str) -> str:
     return segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
 
 
+def _second_factor_step(
+    request: HttpRequest, form: TotpForm, check: Callable[..., object]
+) -> HttpResponse | None:
+    """Run ``check(user, code, ip=…)`` on a posted, valid TOTP form.
+
+    Returns the response that ends the step (redirect to ``next`` once passed, the lockout
+    page), or None to show the form again (with the error added to it).
+    """
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        check(request.user, form.cleaned_data["code"], ip=client_ip(request))
+    except DomainError as exc:
+        if exc.code == "account_locked":
+            return _locked_out(request)
+        form.add_error("code", exc.message)
+        return None
+    mark_second_factor_passed(request)
+    return HttpResponseRedirect(_safe_next(request))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def totp_setup(request: HttpRequest) -> HttpResponse:
@@ -98,17 +120,11 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("accounts:profile")
     form = TotpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.confirm_totp_enrolment(user, form.cleaned_data["code"], ip=client_ip(request))
-        except DomainError as exc:
-            if exc.code == "account_locked":
-                return _locked_out(request)
-            form.add_error("code", exc.message)
-        else:
-            mark_second_factor_passed(request)
+    passed = _second_factor_step(request, form, services.confirm_totp_enrolment)
+    if passed is not None:
+        if second_factor_passed(request):
             messages.success(request, _("动态口令绑定成功。"))
-            return HttpResponseRedirect(next_url)
+        return passed
     context = {
         "form": form,
         "secret": secret,
@@ -128,16 +144,9 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
     if second_factor_passed(request):
         return HttpResponseRedirect(next_url)
     form = TotpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.verify_totp(user, form.cleaned_data["code"], ip=client_ip(request))
-        except DomainError as exc:
-            if exc.code == "account_locked":
-                return _locked_out(request)
-            form.add_error("code", exc.message)
-        else:
-            mark_second_factor_passed(request)
-            return HttpResponseRedirect(next_url)
+    passed = _second_factor_step(request, form, services.verify_totp)
+    if passed is not None:
+        return passed
     return render(request, "accounts/totp_verify.html", {"form": form, "next": next_url})
 
 

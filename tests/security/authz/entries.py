@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -83,7 +84,7 @@ def _selector(value: str | Sequence[str]) -> tuple[str, ...]:
 
 
 @dataclass(eq=False)
-class Entry:
+class Entry(ABC):
     """Base class. ``selector``: shell-style patterns over endpoint keys (``accounts:*``,
     ``GET /api/v1/accounts/me``, ``* /api/v1/accounts/tokens/{token_id}``)."""
 
@@ -97,11 +98,13 @@ class Entry:
     def matches(self, endpoint: Endpoint) -> bool:
         return any(fnmatchcase(endpoint.key, p) for p in self.patterns)
 
+    @abstractmethod
     def cases(self, endpoints: Sequence[Endpoint], index: Mapping[str, Endpoint]) -> Iterator[Case]:
-        raise NotImplementedError
+        """The test cases this entry makes for the endpoints it matches."""
 
+    @abstractmethod
     def run(self, case: Case, world: World) -> None:
-        raise NotImplementedError
+        """Run one case, asserting the entry's access rule."""
 
     def page(self, world: World, endpoint: Endpoint) -> Page | None:
         """The request the headers test makes for a GET endpoint (None: not a GET route)."""
