@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "ninja",
     "yiwang.core",
     "yiwang.accounts",
+    "yiwang.catalog",
+    "yiwang.workflow",
+    "yiwang.cases",
     "yiwang.ui",
 ]
 

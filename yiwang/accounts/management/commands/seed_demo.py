@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from yiwang.accounts.demo import seed_demo
+from yiwang.core.demo import run_seeders
 
 
 def _width(text: str) -> int:
@@ -50,6 +51,9 @@ class Command(BaseCommand):
                 "seed_demo only runs in demo mode (YIWANG_DEMO=1); it creates known passwords."
             )
         result = seed_demo()
+        # Then every other app's demo data (catalogue, processes, cases …), in their order.
+        for what, count in run_seeders().items():
+            result.created[what] = result.created.get(what, 0) + count
         created = ", ".join(f"{what}: {n}" for what, n in result.created.items()) or "nothing"
         self.stdout.write(self.style.SUCCESS(f"Demo data ready (created {created})."))
         self.stdout.write("演示城市「示范市」及其中的人员、企业均为虚构。Fictional demo data.\n")
