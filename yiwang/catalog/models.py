@@ -96,7 +96,10 @@ class ServiceItem(models.Model):
     item_type = models.CharField(_("事项类型"), max_length=20, choices=ItemType.choices)
     level = models.CharField(_("行使层级"), max_length=16, choices=Level.choices)
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, related_name="service_items", verbose_name=_("实施主体")
+        Department,
+        on_delete=models.PROTECT,
+        related_name="service_items",
+        verbose_name=_("实施主体"),
     )
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="service_items", verbose_name=_("实施区划")
@@ -302,3 +305,6 @@ class ItemEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.item_id}"
