@@ -8,6 +8,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("yiwang.accounts.urls")),
+    path("cases/", include("yiwang.cases.urls")),
+    path("services/", include("yiwang.catalog.urls")),
     path("", include("yiwang.ui.urls")),
 ]
 

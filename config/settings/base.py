@@ -199,6 +199,14 @@ TASKS = {
     }
 }
 
+# Mail (case notifications): printed to the console unless a deployment names another backend.
+EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# Cases (yiwang.cases): the SMS sender (a class with send(phone, text); the default only logs)
+# and the case number format (docs/cases.md, "Numbering").
+YIWANG_SMS_SENDER = env_str("YIWANG_SMS_SENDER", "yiwang.cases.notifications.LoggingSmsSender")
+YIWANG_CASE_NUMBER_FORMAT = env_str("YIWANG_CASE_NUMBER_FORMAT", "{prefix}{date:%Y%m%d}{seq:04d}")
+
 # Content security policy: same-origin only; no inline script.
 YIWANG_CSP = env_str(
     "YIWANG_CSP",

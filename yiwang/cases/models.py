@@ -180,6 +180,9 @@ class CaseMaterial(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.material_id} · {self.source}"
+
 
 class CorrectionNotice(models.Model):
     """补正告知: one notice listing everything missing (一次性告知)."""
@@ -196,6 +199,9 @@ class CorrectionNotice(models.Model):
 
     class Meta:
         ordering = ["issued_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · 补正 {self.issued_at:%Y-%m-%d}"
 
 
 class CaseEvent(models.Model):
@@ -214,6 +220,9 @@ class CaseEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"])]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.kind}"
+
 
 class CaseSequence(models.Model):
     """The daily sequence behind case numbers: 实施编码 + YYYYMMDD + NNNN (gap-tolerant)."""
@@ -224,6 +233,9 @@ class CaseSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="case_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.day:%Y%m%d} · {self.last}"
 
 
 class SharedRecord(models.Model):
@@ -255,6 +267,9 @@ class SharedRecord(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Notification(models.Model):
     class Channel(models.TextChoices):
@@ -281,3 +296,6 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -106,8 +106,8 @@ NAV_SPECS: tuple[NavSpec, ...] = (
     # Staff workbenches, opened by business roles (codes of the demo roles, capabilities).
     NavSpec(
         "workbench",
-        _("审批工作台"),
-        "cases:workbench",
+        _("办件工作台"),
+        "cases:worklist",
         _STAFF,
         role_codes=frozenset({"counter_clerk", "reviewer", "approver"}),
         capability_prefixes=("cases.",),

@@ -15,7 +15,7 @@ How it fits together (docs/testing.md, "Authorisation matrix", explains how to a
    checked); ``test_authz_matrix`` runs each case as its own test id against a fresh ``World``.
 
 Entry kinds: ``Public``, ``AnonymousFlow`` (both ``Rules``), ``Authenticated``, ``Listing``,
-``Owned``, ``Scoped``, ``Restricted``, ``DemoOnly`` (``entries``) and ``AdminSite``
+``Owned``, ``Scoped``, ``Restricted``, ``Parameterised``, ``DemoOnly`` (``entries``) and ``AdminSite``
 (``admin_site``). Personas and the per-test ``World``: ``world``. Requests and verdicts:
 ``asserts``. This module holds the registry and re-exports what matrix modules need.
 """
@@ -48,6 +48,7 @@ from tests.security.authz.entries import (
     ObjectEntry,
     Owned,
     Page,
+    Parameterised,
     Public,
     Restricted,
     Rules,
@@ -99,6 +100,7 @@ __all__ = [
     "Owned",
     "PERSONAS",
     "Page",
+    "Parameterised",
     "Persona",
     "Public",
     "Restricted",

@@ -515,6 +515,108 @@ class Restricted(Entry):
         return Page(self.allowed[0], with_query(endpoint.url(), self.query))
 
 
+def _send_multipart(client: Any, method: str, url: str, payload: Mapping[str, Any] | None) -> Any:
+    """POST (or another verb) as ``multipart/form-data``: file uploads, for the API as well."""
+    call = getattr(client, method.lower())
+    return call(url) if payload is None else call(url, dict(payload))
+
+
+@dataclass(eq=False)
+class Parameterised(Entry):
+    """A route whose URL needs something made for the test (an item's code, a case's number and
+    a material key) and which only some signed-in users may use (every citizen may apply for a
+    published item; only a case's applicant may upload its materials).
+
+    ``make(world)`` builds the thing; ``kwargs(obj)`` gives the URL parameters;
+    ``payloads[verb](world, obj, persona)`` (or a plain mapping) a valid body, made afresh for
+    each request (so it may hold files); ``multipart=True`` sends it as ``multipart/form-data``
+    even to the API (uploads). Checks, each verb: anonymous visitors are refused; each
+    ``allowed`` persona succeeds (< 400, by session and, where accepted, by bearer token, one
+    test each: the request may change the object; ``expect[verb]``: the status(es) that count as
+    success, default 200 for GET and any answer below 400 otherwise); each ``refused`` persona (default: the core
+    personas not allowed) gets 403/404, the row counts of ``counts`` and, when ``obj`` is a
+    model instance, its row do not move, and the answer shows nobody else's data."""
+
+    make: Callable[[World], Any] = lambda world: None
+    kwargs: Callable[[Any], Mapping[str, Any]] = lambda obj: {}
+    allowed: Sequence[str] = (CITIZEN_A, CITIZEN_B)
+    refused: Sequence[str] | None = None
+    payloads: Mapping[str, Payload] = field(default_factory=dict)
+    multipart: bool = False
+    counts: Sequence[type[Model]] = ()
+    query: Mapping[str, Any] = field(default_factory=dict)
+    expect: Mapping[str, int | tuple[int, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.refused is None:
+            self.refused = tuple(p for p in CORE_PERSONAS if p not in self.allowed)
+
+    def cases(self, endpoints: Sequence[Endpoint], index: Mapping[str, Endpoint]) -> Iterator[Case]:
+        assert self.refused is not None
+        for endpoint in endpoints:
+            via = transports_for(endpoint)
+            for method in sorted(endpoint.methods):
+                yield Case("anonymous", self, endpoint, method, ANONYMOUS)
+                # Without a valid body an allowed user's success proves nothing: not tried.
+                reachable = method == "GET" or method in self.payloads
+                for persona in self.allowed if reachable else ():
+                    for transport in via:
+                        yield Case("reach", self, endpoint, method, persona, (transport,))
+                for persona in self.refused:
+                    yield Case("denied", self, endpoint, method, persona, via)
+
+    def url_for(self, endpoint: Endpoint, obj: Any) -> str:
+        return with_query(endpoint.url(self.kwargs(obj)), self.query)
+
+    def _send(self, world: World, case: Case, obj: Any, transport: str) -> Any:
+        client = world.client(case.persona, transport)
+        url = self.url_for(case.endpoint, obj)
+        payload = _payload(self.payloads, case.method, world, obj, case.persona)
+        if self.multipart and case.method != "GET":
+            return _send_multipart(client, case.method, url, payload)
+        return send(client, case.method, url, api=case.endpoint.is_api, payload=payload)
+
+    def _state(self, obj: Any) -> tuple[Any, list[int]]:
+        row = snapshot(obj) if isinstance(obj, Model) else None
+        return row, [model._default_manager.count() for model in self.counts]
+
+    def run(self, case: Case, world: World) -> None:
+        obj = world.obj(self)  # type: ignore[arg-type]
+        if case.check == "anonymous":
+            before = self._state(obj)
+            response = self._send(world, case, obj, SESSION)
+            assert_refused_anonymous(response, str(case))
+            assert self._state(obj) == before, f"{case}: rows changed for an anonymous visitor"
+            return
+        world.everyone()
+        for transport in case.transports:
+            what = f"{case} (by {transport})"
+            before = self._state(obj)
+            response = self._send(world, case, obj, transport)
+            if case.check == "reach":
+                expected = self.expect.get(case.method, 200 if case.method == "GET" else None)
+                if expected is None:
+                    ok = response.status_code < 400 and not is_login_redirect(response)
+                else:
+                    statuses = (expected,) if isinstance(expected, int) else tuple(expected)
+                    ok = response.status_code in statuses and not is_login_redirect(response)
+                assert ok, (
+                    f"{what}: an allowed user should succeed (else the URL or payload in the "
+                    f"entry is wrong), got {describe(response)}"
+                )
+            else:
+                assert_denied(response, what)
+                assert self._state(obj) == before, (
+                    f"{what}: rows were written though access was refused"
+                )
+            assert_no_leak(body(response), world.foreign_secrets(case.persona), what)
+
+    def page(self, world: World, endpoint: Endpoint) -> Page | None:
+        if "GET" not in endpoint.methods:
+            return None
+        return Page(self.allowed[0], self.url_for(endpoint, world.obj(self)))  # type: ignore[arg-type]
+
+
 @dataclass(eq=False)
 class DemoOnly(Entry):
     """Exists only in demo mode (``YIWANG_DEMO``): with it off every verb answers 404 to

@@ -1,0 +1,115 @@
+"""Demo data for cases (seeder order 40, after accounts 10, catalogue 20, workflow 30).
+
+- Shared records (免提交) of the demo citizen 张伟 (``zhangwei``): the 出生医学证明 of his newborn
+  张小宝 (示范市妇幼保健院), his household's 户口簿, and his 结婚证 as an e-licence reference with
+  a valid 电子证照标识.
+- A few cases of demo items in different states (submitted, in review with yellow and red
+  warnings, correction, completed) — each skipped when its item or the engine is missing.
+
+Idempotent: records are looked up by their natural key; cases are made only once (marked by a
+``demo`` flag in their first event's data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.accounts.models import Department, User
+from yiwang.cases.models import Case, CaseEvent, SharedRecord
+from yiwang.core.identifiers import make_licence_id
+
+MARRIAGE_LICENCE_TYPE = "11100000000013338W013"
+
+
+def _department(short_name: str) -> Department | None:
+    return Department.objects.filter(short_name=short_name).first()
+
+
+def seed_shared_records() -> int:
+    user = User.objects.filter(username="zhangwei").select_related("person").first()
+    person = getattr(user, "person", None) if user else None
+    wjw, ga, mz = _department("市卫健委"), _department("市公安局"), _department("市民政局")
+    if person is None or not (wjw and ga and mz):
+        return 0
+    born = timezone.localdate() - dt.timedelta(days=12)
+    records: list[dict[str, Any]] = [
+        {
+            "kind": SharedRecord.Kind.DATA,
+            "dataset": "birth_medical_certificate",
+            "title": "出生医学证明（张小宝）",
+            "licence_id": "",
+            "provider": wjw,
+            "payload": {
+                "child_name": "张小宝",
+                "child_sex": "男",
+                "birth_date": born.isoformat(),
+                "birth_place": "示范市东湖区",
+                "hospital": "示范市妇幼保健院",
+                "father_name": person.name,
+                "mother_name": "李娜",
+                "certificate_no": f"Q33{born:%y}{person.pk:06d}",
+            },
+        },
+        {
+            "kind": SharedRecord.Kind.DATA,
+            "dataset": "hukou",
+            "title": "居民户口簿（张伟户）",
+            "licence_id": "",
+            "provider": ga,
+            "payload": {
+                "householder": person.name,
+                "address": person.address,
+                "registration_authority": "示范市公安局东湖分局湖滨派出所",
+                "members": [
+                    {"name": person.name, "relation": "户主"},
+                    {"name": "李娜", "relation": "妻"},
+                ],
+            },
+        },
+        {
+            "kind": SharedRecord.Kind.LICENCE,
+            "dataset": "marriage_certificate",
+            "title": "结婚证（电子证照）",
+            "licence_id": make_licence_id(MARRIAGE_LICENCE_TYPE, mz.uscc, "20200520001", 1),
+            "provider": mz,
+            "payload": {"holder": person.name, "spouse": "李娜", "registered_on": "2020-05-20"},
+        },
+    ]
+    created = 0
+    for spec in records:
+        _obj, made = SharedRecord.objects.get_or_create(
+            dataset=spec["dataset"],
+            subject_index=person.id_number_index,
+            licence_id=spec["licence_id"],
+            defaults={k: spec[k] for k in ("kind", "title", "provider", "payload")},
+        )
+        created += int(made)
+    return created
+
+
+def seed_demo_cases() -> int:
+    """A handful of cases in different states, for published demo items that exist."""
+    if CaseEvent.objects.filter(data__demo=True).exists():
+        return 0
+    try:
+        from yiwang.cases.demo_cases import make_demo_cases
+    except ImportError:  # pragma: no cover
+        return 0
+    return make_demo_cases()
+
+
+@transaction.atomic
+def seed_cases() -> dict[str, int]:
+    if not settings.YIWANG_DEMO:
+        return {}
+    result = {"shared records": seed_shared_records()}
+    result["demo cases"] = seed_demo_cases()
+    return {k: v for k, v in result.items() if v}
+
+
+__all__ = ["Case", "seed_cases"]

@@ -1,0 +1,221 @@
+"""Permission-checked reads for cases: the applicant's list, one case, the staff worklist, the
+timeline. A case the user may not see is ``NotFound`` (never told apart from a missing one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case as When_
+from django.db.models import CharField, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.accounts.models import User
+from yiwang.accounts.selectors import scope_q
+from yiwang.cases.models import OPEN_CASE_STATUSES, Case, CaseEvent
+from yiwang.cases.states import TRANSITIONS
+from yiwang.core.errors import NotFound
+
+PAGE_SIZE = 50
+WARNINGS = ("none", "yellow", "red")
+
+
+def _applicant_q(user: Any) -> Q:
+    today = timezone.localdate()
+    agent = Q(
+        enterprise__agents__person__user_id=user.pk,
+        enterprise__agents__is_active=True,
+    ) & (
+        Q(enterprise__agents__valid_until__isnull=True)
+        | Q(enterprise__agents__valid_until__gte=today)
+    )
+    return (
+        Q(applicant__user_id=user.pk) | Q(enterprise__legal_representative__user_id=user.pk) | agent
+    )
+
+
+def cases_for_applicant(user: Any) -> QuerySet[Case]:
+    """The user's own applications and those of enterprises he acts for (bundles as one row)."""
+    if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.PERSON:
+        return Case.objects.none()
+    ids = Case.objects.filter(_applicant_q(user), parent__isnull=True).values("pk")
+    return (
+        Case.objects.filter(pk__in=ids)
+        .select_related("item", "bundle", "department")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def staff_q(user: Any) -> Q | None:
+    """Cases whose deciding or receiving department lies in the user's data scope."""
+    own = scope_q(user, "department")
+    if own is None:
+        return None
+    return own | scope_q(user, "receiving_department")
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Case.objects.none()
+    if user.kind == User.Kind.PERSON:
+        ids = Case.objects.filter(_applicant_q(user)).values("pk")
+        return Case.objects.filter(pk__in=ids)
+    q = staff_q(user)
+    if q is None:
+        return Case.objects.none()
+    return Case.objects.filter(q)
+
+
+def get_case_for_user(user: Any, number: str) -> Case:
+    """The case ``number`` if ``user`` is its applicant (or acts for its enterprise) or a staff
+    member whose scope covers its department or receiving department; else ``NotFound``."""
+    case = (
+        visible_cases(user)
+        .filter(number=number)
+        .select_related(
+            "item",
+            "bundle",
+            "department",
+            "receiving_department",
+            "applicant",
+            "enterprise",
+            "process",
+            "parent",
+        )
+        .first()
+    )
+    if case is None:
+        raise NotFound("case_not_found", _("办件不存在或您无权查看。"))
+    return case
+
+
+def warning_expression(now: dt.datetime) -> When_:
+    """SQL: red when ``due_at`` has passed, yellow when ``yellow_at`` has, else none."""
+    return When_(
+        When(due_at__lt=now, then=Value("red")),
+        When(yellow_at__lte=now, then=Value("yellow")),
+        default=Value("none"),
+        output_field=CharField(),
+    )
+
+
+def worklist(
+    user: Any,
+    *,
+    status: str | None = None,
+    warning: str | None = None,
+    item: str | None = None,
+    q: str | None = None,
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    """Open cases in the staff user's scope, soonest due first (not yet accepted ones last),
+    each annotated with ``warning`` (none/yellow/red) computed in SQL from the cached
+    ``yellow_at``/``due_at``. One query per page, whatever the number of cases."""
+    scope = staff_q(user) if getattr(user, "kind", None) == User.Kind.STAFF else None
+    if scope is None:
+        return Case.objects.none()
+    now = now or timezone.now()
+    qs = Case.objects.filter(scope, item__isnull=False)
+    qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN_CASE_STATUSES)
+    if warning == "red":
+        qs = qs.filter(due_at__lt=now)
+    elif warning == "yellow":
+        qs = qs.filter(yellow_at__lte=now, due_at__gte=now)
+    elif warning == "none":
+        qs = qs.filter(Q(due_at__isnull=True) | Q(due_at__gte=now)).filter(
+            Q(yellow_at__isnull=True) | Q(yellow_at__gt=now)
+        )
+    if item:
+        qs = qs.filter(item__implementation_code=item)
+    if q:
+        qs = qs.filter(Q(number__icontains=q.strip()) | Q(item__name__icontains=q.strip()))
+    return (
+        qs.annotate(warning=warning_expression(now))
+        .select_related("item", "department", "applicant")
+        .order_by("due_at", "submitted_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    title: str
+    actor: str = ""
+    note: str = ""
+    tone: str = "neutral"
+    source: str = "case"
+
+
+_TONES = {
+    "submitted": "info",
+    "accept": "success",
+    "accept_with_deficiency": "success",
+    "accept_with_commitment": "success",
+    "approve": "success",
+    "deliver": "success",
+    "bundle_complete": "success",
+    "reject": "danger",
+    "deny": "danger",
+    "request_correction": "warning",
+    "suspend": "warning",
+    "extend": "warning",
+}
+
+_KIND_TITLES = {
+    "submitted": "提交申请",
+    "material_uploaded": "上传材料",
+}
+
+
+def _actor_name(user: Any) -> str:
+    if user is None:
+        return _("系统")
+    return user.display_name or user.username
+
+
+def case_events(case: Case) -> list[CaseEvent]:
+    return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
+
+
+def timeline(case: Case) -> list[TimelineEntry]:
+    """The case's events merged with its process's events, oldest first."""
+    entries = []
+    for event in case_events(case):
+        label = (
+            TRANSITIONS[event.kind].label
+            if event.kind in TRANSITIONS
+            else _KIND_TITLES.get(event.kind, event.kind)
+        )
+        entries.append(
+            TimelineEntry(
+                event.at,
+                str(label),
+                _actor_name(event.actor),
+                event.reason,
+                _TONES.get(event.kind, "neutral"),
+            )
+        )
+    if case.process_id is not None:
+        try:
+            from yiwang.workflow import selectors as wf_selectors
+        except ImportError:  # pragma: no cover - the engine is part of the platform
+            wf_selectors = None
+        if wf_selectors is not None and hasattr(wf_selectors, "timeline"):
+            for pe in wf_selectors.timeline(case.process):
+                data = pe.data or {}
+                title = data.get("title") or data.get("name") or pe.kind
+                note = data.get("comment") or data.get("reason") or ""
+                entries.append(
+                    TimelineEntry(
+                        pe.at,
+                        f"{_('流程')} · {title}",
+                        _actor_name(pe.actor),
+                        str(note),
+                        "neutral",
+                        "process",
+                    )
+                )
+    entries.sort(key=lambda e: e.at)
+    return entries
