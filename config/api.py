@@ -10,9 +10,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from config.openapi import YiwangAPI
 from yiwang.accounts.api import router as accounts_router
+from yiwang.cases.api import router as cases_router
+from yiwang.catalog.api import router as catalog_router
 from yiwang.core.errors import DomainError
 from yiwang.core.middleware import database_unavailable_response, is_database_unavailable
 from yiwang.core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_from_error
+from yiwang.workflow.api import router as workflow_router
 
 api = YiwangAPI(
     title="Yiwang API",
@@ -101,3 +104,6 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 
 api.add_router("/accounts", accounts_router)
+api.add_router("/workflow", workflow_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/cases", cases_router)

@@ -80,7 +80,7 @@ OPEN_INSTANCE_STATES = (
 )
 
 
-class Warning(models.TextChoices):  # noqa: A001 - the domain's word (预警)
+class Warning(models.TextChoices):  # the domain's word (预警); shadows the builtin here only
     NONE = "none", _("正常")
     YELLOW = "yellow", _("黄牌预警")
     RED = "red", _("红牌超期")
@@ -210,6 +210,9 @@ class ClockStop(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reason_code} {self.started_at:%Y-%m-%d %H:%M}"
+
 
 class Extension(models.Model):
     instance = models.ForeignKey(
@@ -224,6 +227,9 @@ class Extension(models.Model):
 
     class Meta:
         ordering = ["approved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"+{self.amount} ({self.approved_at:%Y-%m-%d})"
 
 
 class AutoDecision(models.Model):
@@ -241,10 +247,15 @@ class AutoDecision(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.decision} {self.rule_id}".strip()
+
 
 class ProcessEvent(models.Model):
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="events")
-    task = models.ForeignKey(Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -255,3 +266,6 @@ class ProcessEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["instance", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M}"
