@@ -157,6 +157,11 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("reviewer.yb", "何静", "yb", "reviewer"),
     StaffSpec("reviewer.rs", "郭敏", "rs", "reviewer"),
     StaffSpec("approver", "吴振华", "scjg", "approver"),
+    # The deciding officers of the departments in 新生儿出生一件事 (each decides its own item).
+    StaffSpec("approver.wjw", "秦卫东", "wjw", "approver"),
+    StaffSpec("approver.ga", "邓志刚", "ga", "approver"),
+    StaffSpec("approver.yb", "田晓燕", "yb", "approver"),
+    StaffSpec("approver.rs", "罗振宇", "rs", "approver"),
     StaffSpec("hotline", "林小雨", "hotline", "hotline_agent"),
     StaffSpec("dataofficer", "黄思远", "sjj", "data_officer"),
     StaffSpec("inspector", "郑海涛", "scjg_dh", "inspector"),
