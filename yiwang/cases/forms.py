@@ -2,7 +2,8 @@
 
 Field names (browser journeys rely on them): a form field's own ``key``; per material
 ``m_<key>`` (source: upload / licence / shared / commitment), ``m_<key>_file`` and
-``m_<key>_licence_id`` (bundle keys are ``<item_code>:<key>``); ``delivery``,
+``m_<key>_licence_id`` (bundle keys are ``<item_code>:<key>``; a document several members
+need is asked once, under the first member's key); ``delivery``,
 ``delivery_address``, ``sign`` (the one signature of the whole application) and ``form_token``.
 """
 
@@ -35,6 +36,18 @@ def material_field_name(key: str) -> str:
     return "m_" + key.replace(":", "__")
 
 
+def _material_groups(materials: Any, *, bundle: bool) -> list[list[Any]]:
+    """Materials as the form asks for them: in a bundle (一件事) the same document needed by
+    several members — same name, same shared dataset and e-licence type — is asked once and
+    satisfies each of them; for one item every material is its own group."""
+    if not bundle:
+        return [[m] for m in materials]
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for m in materials:
+        groups.setdefault((m.name, m.shared_dataset, m.licence_type), []).append(m)
+    return list(groups.values())
+
+
 class ApplyForm(forms.Form):
     def __init__(
         self,
@@ -64,32 +77,39 @@ class ApplyForm(forms.Form):
                 field.help_text = _("已自动填充（来源：%(source)s）") % {"source": source}
             self.fields[f.key] = field
         shared_datasets = shared_datasets or set()
-        for ms in spec.materials:
-            key = specs.material_key(ms, bundle=bundle)
-            name = material_field_name(key)
+        for group in _material_groups(spec.materials, bundle=bundle):
+            ms = group[0]
+            keys = [specs.material_key(m, bundle=bundle) for m in group]
+            name = material_field_name(keys[0])
+            required = any(m.required for m in group)
             choices = [("upload", SOURCE_LABELS["upload"])]
             if ms.licence_type:
                 choices.append(("licence", SOURCE_LABELS["licence"]))
             if ms.shared_dataset and ms.shared_dataset in shared_datasets:
                 choices.insert(0, ("shared", SOURCE_LABELS["shared"]))
-            if ms.commitment_allowed:
+            if all(m.commitment_allowed for m in group):
                 choices.append(("commitment", SOURCE_LABELS["commitment"]))
-            if not ms.required:
+            if not required:
                 choices.insert(0, ("", _("不提供")))
+            help_texts = []
+            if choices[0][0] == "shared":
+                help_texts.append(str(_("免提交：已从共享数据获取")))
+            if len(group) > 1:
+                help_texts.append(str(_("%(n)d 个事项共用，只需提供一次") % {"n": len(group)}))
             self.fields[name] = forms.ChoiceField(
                 label=ms.name,
                 choices=choices,
-                required=ms.required,
+                required=required,
                 widget=forms.RadioSelect,
                 initial=choices[0][0],
-                help_text=_("免提交：已从共享数据获取") if choices[0][0] == "shared" else "",
+                help_text="；".join(help_texts),
             )
             self.fields[f"{name}_file"] = forms.FileField(label=_("上传文件"), required=False)
             if ms.licence_type:
                 self.fields[f"{name}_licence_id"] = forms.CharField(
                     label=_("电子证照标识"), required=False, max_length=120
                 )
-            self.material_rows.append({"key": key, "name": name, "spec": ms})
+            self.material_rows.append({"key": keys[0], "keys": keys, "name": name, "spec": ms})
         self.fields["delivery"] = forms.ChoiceField(
             label=_("送达方式"), choices=Delivery.choices, initial=Delivery.ELECTRONIC
         )
@@ -126,7 +146,8 @@ class ApplyForm(forms.Form):
                 entry["file"] = upload
             if source == "licence":
                 entry["licence_id"] = self.cleaned_data.get(f"{row['name']}_licence_id", "")
-            out[row["key"]] = entry
+            for key in row["keys"]:  # a material several members share is given once
+                out[key] = dict(entry)
         return out
 
 
