@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -140,6 +143,73 @@ def _menu_open(page: Page, base: str) -> None:
     page.locator("details.site-menu summary").click()
 
 
+def _png() -> bytes:
+    """A 1×1 white PNG: a material file the upload check accepts."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\xff\xff")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def _click_through(page: Page, locator: Any) -> None:
+    with page.expect_navigation():
+        locator.click()
+
+
+def _item_page(page: Page, base: str) -> None:
+    page.goto(base + "/services/?q=个体工商户登记")
+    _click_through(
+        page, page.locator("main").get_by_role("link", name="个体工商户登记", exact=True)
+    )
+
+
+def _apply_newborn(page: Page, base: str) -> None:
+    _as_persona(page, base, "张伟")
+    page.goto(base + "/cases/bundles/newborn/apply/")
+
+
+def _case_page(page: Page, base: str) -> None:
+    """张伟 applies online for 个体工商户登记, 孙建国 accepts it; 张伟 looks at its timeline."""
+    _as_persona(page, base, "张伟")
+    _item_page(page, base)
+    main = page.locator("main")
+    _click_through(page, main.get_by_role("link", name="在线办理"))
+    main.get_by_role("textbox", name=re.compile(r"^经营场所\*?$")).fill("示范市东湖区湖滨路 18 号")
+    main.get_by_label("经营范围").fill("日用百货零售")
+    for group in main.locator("fieldset.panel").all():
+        if group.get_by_role("radio", name="上传").is_checked():
+            group.get_by_label("上传文件").set_input_files(
+                {"name": "材料.png", "mimeType": "image/png", "buffer": _png()}
+            )
+    main.get_by_label(re.compile("本人承诺所填信息")).check()
+    _click_through(page, main.get_by_role("button", name="提交申请"))
+    case_url = page.url
+    _as_persona(page, base, "孙建国")
+    page.goto(case_url)
+    _click_through(page, main.get_by_role("button", name="受理", exact=True))
+    _as_persona(page, base, "张伟")
+    page.goto(case_url)
+
+
+def _worklist(page: Page, base: str) -> None:
+    _as_persona(page, base, "孙建国")
+    page.goto(base + "/cases/worklist/")
+
+
+def _counter(page: Page, base: str) -> None:
+    _as_persona(page, base, "周晓梅")
+    page.goto(base + "/cases/counter/")
+    main = page.locator("main")
+    main.get_by_label("事项").select_option(label="个体工商户登记（市市场监管局）")
+    _click_through(page, main.get_by_role("button", name="选择事项"))
+
+
 SHOTS: tuple[Shot, ...] = (
     Shot("home", _goto("/")),
     Shot("login", _goto("/accounts/login/")),
@@ -149,6 +219,12 @@ SHOTS: tuple[Shot, ...] = (
     Shot("design", _goto("/design/")),
     Shot("404", _goto("/no-such-page/")),
     Shot("menu", _menu_open, full_page=False, phone_only=True),
+    Shot("catalogue", _goto("/services/")),
+    Shot("item", _item_page),
+    Shot("apply-newborn", _apply_newborn),
+    Shot("case", _case_page),  # before the worklist: it makes the case the worklist shows
+    Shot("worklist", _worklist),
+    Shot("counter", _counter),
 )
 
 

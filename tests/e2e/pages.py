@@ -302,6 +302,45 @@ class Visitor:
     def html_lang(self) -> str:
         return self.page.locator("html").get_attribute("lang") or ""
 
+    # --- services and cases (一网通办) ------------------------------------------------------------
+
+    def sign_in_with_code(self, username: str, password: str, code: Any) -> None:
+        """A staff member signs in: password, then the code ``code()`` of his authenticator
+        (a callable, asked only when the code page is shown so the code is fresh)."""
+        self.sign_in(username, password)
+        self.enter_code(code())
+
+    def search_catalogue(self, query: str) -> None:
+        """On 办事服务: type ``query`` into the search box and press 搜索."""
+        self.visit("/services/")
+        self.main.get_by_label("搜索事项").fill(query)
+        self.click_through(self.main.get_by_role("button", name="搜索"))
+
+    def catalogue_results(self) -> list[str]:
+        """The item names in the search results, in order."""
+        titles = self.main.locator(".catalog-results .card__title")
+        return [t.strip() for t in titles.all_inner_texts()]
+
+    def summary_rows(self) -> dict[str, str]:
+        """The first summary list of the page (``<dt>`` → ``<dd>``)."""
+        rows = self.main.locator("dl.summary-list").first.locator(".summary-list__row")
+        return {
+            row.locator("dt").inner_text().strip(): row.locator("dd").inner_text().strip()
+            for row in rows.all()
+        }
+
+    def details(self) -> dict[str, str]:
+        """The case page's facts (``dl.details``: 事项, 状态, 承诺办结时间 …)."""
+        terms = self.main.locator("dl.details > dt").all_inner_texts()
+        values = self.main.locator("dl.details > dd").all_inner_texts()
+        return {t.strip(): v.strip() for t, v in zip(terms, values, strict=False)}
+
+    def case_status(self) -> str:
+        return self.main.locator("#case-status").inner_text().strip()
+
+    def messages(self) -> list[str]:
+        return [t.strip() for t in self.page.locator(".messages").all_inner_texts()]
+
 
 def has_focus_ring(focused: dict[str, Any]) -> bool:
     """A visible focus indicator: :focus-visible matches and the element draws an outline at
