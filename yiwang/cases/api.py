@@ -36,6 +36,23 @@ from yiwang.core.idempotency import idempotent
 router = Router(tags=["cases"], auth=SessionOrTokenAuth())
 
 
+def _current_materials(case: Case) -> list[Any]:
+    # A case just submitted carries the materials it was written with (no re-read).
+    written = getattr(case, "submitted_materials", None)
+    if written is not None:
+        return sorted(written, key=lambda cm: (cm.material.order, cm.pk))
+    return list(case.materials.filter(replaced_at__isnull=True).select_related("material"))
+
+
+def _member_numbers(case: Case) -> list[str]:
+    written = getattr(case, "submitted_members", None)
+    if written is not None:
+        return list(written)
+    if case.bundle_id is None or case.parent_id is not None:
+        return []  # only a bundle's parent case has members
+    return [m.number for m in case.members.order_by("id")]
+
+
 def case_out(case: Case) -> CaseOut:
     return CaseOut(
         id=case.pk,
@@ -46,7 +63,7 @@ def case_out(case: Case) -> CaseOut:
         item_name=case.item.name if case.item_id else (case.bundle.name if case.bundle_id else ""),
         bundle=case.bundle.code if case.bundle_id else None,
         parent=case.parent.number if case.parent_id else None,
-        members=[m.number for m in case.members.order_by("id")],
+        members=_member_numbers(case),
         department=case.department.name,
         channel=case.channel,
         acceptance_mode=case.acceptance_mode,
@@ -70,7 +87,7 @@ def case_out(case: Case) -> CaseOut:
                 sha256=cm.sha256,
                 licence_id=cm.licence_id,
             )
-            for cm in case.materials.filter(replaced_at__isnull=True).select_related("material")
+            for cm in _current_materials(case)
         ],
     )
 

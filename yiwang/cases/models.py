@@ -135,6 +135,22 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["department", "status", "due_at"]),
             models.Index(fields=["applicant", "-submitted_at"]),
+            # The staff worklist (selectors.worklist): open item cases of a department, or
+            # received by a window, in due order — read in index order, LIMIT stops early.
+            models.Index(
+                fields=["department", "due_at", "submitted_at", "id"],
+                condition=Q(item__isnull=False, status__in=OPEN_CASE_STATUSES),
+                name="case_worklist_department",
+            ),
+            models.Index(
+                fields=["receiving_department", "due_at", "submitted_at", "id"],
+                condition=Q(
+                    item__isnull=False,
+                    receiving_department__isnull=False,
+                    status__in=OPEN_CASE_STATUSES,
+                ),
+                name="case_worklist_receiving",
+            ),
         ]
 
     def __str__(self) -> str:

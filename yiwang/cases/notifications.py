@@ -3,7 +3,10 @@ interface.
 
 ``notify_person``/``notify_user`` write the in-app ``Notification`` row inside the caller's
 transaction (it rolls back with the decision) and schedule email and SMS with
-``transaction.on_commit``, so nothing is sent for a decision that did not happen.
+``transaction.on_commit``, so nothing is sent for a decision that did not happen. A new
+submission is announced only after it commits (``announce_submission``, scheduled by the service
+with ``on_commit``): the request's transaction, which holds the case-number and ledger locks,
+does not wait for the department's staff to be looked up and told.
 
 SMS: ``SmsSender`` is a protocol with one method; ``settings.YIWANG_SMS_SENDER`` names the class
 (dotted path). The default, ``LoggingSmsSender``, only logs (no gateway in development).
@@ -11,6 +14,7 @@ SMS: ``SmsSender`` is a protocol with one method; ``settings.YIWANG_SMS_SENDER``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, Protocol
 
@@ -137,6 +141,42 @@ def notify_department(department: Department, title: str, body: str = "", *, cas
             sent_at=timezone.now(),
         )
     return len(users)
+
+
+def announce_submission(
+    departments: list[tuple[Department, str, str, Case]],
+    applicant: tuple[Case, str, str] | None = None,
+) -> None:
+    """After a submission commits: in-app messages to the case-handling staff of each deciding
+    department (one query for all of them, one bulk insert) and the applicant's notice."""
+    handlers: dict[int, set[int]] = {}
+    for department_id, user_id, capabilities in (
+        StaffRole.objects.active()
+        .filter(department_id__in={d.pk for d, *_rest in departments})
+        .values_list("department_id", "user_id", "role__capabilities")
+    ):
+        if any(str(c).startswith("cases.") for c in capabilities or []):
+            handlers.setdefault(department_id, set()).add(user_id)
+    now = timezone.now()
+    staff_notes = [
+        Notification(
+            user_id=user_id,
+            case=case,
+            channel=Notification.Channel.IN_APP,
+            title=title[:200],
+            body=body,
+            sent_at=now,
+        )
+        for department, title, body, case in departments
+        for user_id in sorted(handlers.get(department.pk, ()))
+    ]
+    # One commit for the staff's rows and the applicant's (which alone needs no transaction).
+    with transaction.atomic() if staff_notes else contextlib.nullcontext():
+        if staff_notes:
+            Notification.objects.bulk_create(staff_notes)
+        if applicant is not None:
+            case, title, body = applicant
+            notify_applicant(case, title, body, sms=False)
 
 
 def notifications_for(user: Any) -> Any:

@@ -1,7 +1,8 @@
 """Case numbers (办件编号): 实施编码 + YYYYMMDD + a 4-digit daily sequence (RULES.md).
 
-The sequence lives in ``CaseSequence`` (one row per prefix and day), locked with
-``SELECT … FOR UPDATE`` while it is advanced, so concurrent submissions never get the same number.
+The sequence lives in ``CaseSequence`` (one row per prefix and day), advanced by one upsert
+(``INSERT … ON CONFLICT (prefix, day) DO UPDATE SET last = last + 1 RETURNING last``) that keeps
+the row locked until the transaction ends, so concurrent submissions never get the same number.
 Numbers are gap-tolerant: a transaction that allocates a number and then rolls back leaves a gap;
 nothing ever re-uses a number. A bundle's parent case (一件事) uses the bundle code as its prefix.
 
@@ -15,11 +16,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
-
-from yiwang.cases.models import CaseSequence
 
 DEFAULT_FORMAT = "{prefix}{date:%Y%m%d}{seq:04d}"
 
@@ -28,18 +26,19 @@ def number_format() -> str:
     return str(getattr(settings, "YIWANG_CASE_NUMBER_FORMAT", "") or DEFAULT_FORMAT)
 
 
+# One statement: start the day's sequence at 1, or advance it; the row stays locked until the
+# transaction ends (concurrent allocators of the same prefix and day wait for it).
+_ADVANCE_SQL = (
+    'INSERT INTO "cases_casesequence" ("prefix", "day", "last") VALUES (%s, %s, 1) '
+    'ON CONFLICT ("prefix", "day") DO UPDATE SET "last" = "cases_casesequence"."last" + 1 '
+    'RETURNING "last"'
+)
+
+
 def _next_sequence(prefix: str, day: dt.date) -> int:
-    with transaction.atomic():
-        row = CaseSequence.objects.select_for_update().filter(prefix=prefix, day=day).first()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    CaseSequence.objects.create(prefix=prefix, day=day, last=1)
-                return 1
-            except IntegrityError:  # another transaction created today's row first
-                row = CaseSequence.objects.select_for_update().get(prefix=prefix, day=day)
-        CaseSequence.objects.filter(pk=row.pk).update(last=F("last") + 1)
-        return row.last + 1
+    with connection.cursor() as cursor:
+        cursor.execute(_ADVANCE_SQL, [prefix, connection.ops.adapt_datefield_value(day)])
+        return int(cursor.fetchone()[0])
 
 
 def allocate_number(prefix: str, at: dt.datetime | None = None) -> str:

@@ -17,8 +17,8 @@ write::
 the endpoint in **one transaction** together with an ``IdempotencyRecord`` row for
 (principal, key):
 
-1. insert-or-lock the record: ``get_or_create`` on the unique (principal, key) pair with
-   ``select_for_update`` — ``INSERT``; on a unique violation, ``SELECT … FOR UPDATE``;
+1. insert-or-lock the record on the unique (principal, key) pair: ``INSERT … ON CONFLICT DO
+   NOTHING RETURNING id``; when the pair exists, ``SELECT … FOR UPDATE``;
 2. a *new* record: run the endpoint in a savepoint, store its answer (status, content type, body —
    SM4-GCM encrypted) in the record, mark it ``completed``; all of it commits together, so an
    answer is stored if and only if the write it describes is committed;
@@ -57,7 +57,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.http import HttpRequest, HttpResponse, RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -266,6 +266,56 @@ def _restart(record: IdempotencyRecord, method: str, path: str, fingerprint: str
     record.save()
 
 
+_CLAIM_SQL = (
+    'INSERT INTO "core_idempotencyrecord" ("principal", "key", "method", "path", "fingerprint", '
+    '"status", "response_content_type", "created_at", "expires_at") '
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    'ON CONFLICT ("principal", "key") DO NOTHING RETURNING "id"'
+)
+
+
+def _claim(
+    principal: str, key: str, method: str, path: str, fingerprint: str, now: dt.datetime
+) -> tuple[IdempotencyRecord, bool]:
+    """Insert the (principal, key) record, or lock the existing one: ``(record, created)``.
+
+    One statement in the common case: ``INSERT … ON CONFLICT (principal, key) DO NOTHING
+    RETURNING id``. A concurrent transaction's uncommitted insert of the same pair makes it wait
+    (PostgreSQL) until that one ends; on a conflict the row is then read with ``SELECT … FOR
+    UPDATE``.
+    """
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    values = {
+        "principal": principal,
+        "key": key,
+        "method": method,
+        "path": path,
+        "fingerprint": fingerprint,
+        "status": IdempotencyRecord.Status.IN_PROGRESS,
+        "response_content_type": "",
+        "created_at": now,
+        "expires_at": now + TTL,
+    }
+    params = [
+        connection.ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v
+        for v in values.values()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        row = cursor.fetchone()
+    if row is not None:
+        record = IdempotencyRecord(pk=row[0], **values)
+        record._state.adding = False
+        record._state.db = connection.alias
+        return record, True
+    return (
+        IdempotencyRecord.objects.using(connection.alias)
+        .select_for_update()
+        .get(principal=principal, key=key),
+        False,
+    )
+
+
 # --- the flow ------------------------------------------------------------------------------------
 
 
@@ -286,17 +336,7 @@ def run_idempotent(request: HttpRequest, handler: Callable[[], Any]) -> HttpResp
     fingerprint = request_fingerprint(request)
     now = timezone.now()
     with transaction.atomic():
-        record, created = IdempotencyRecord.objects.select_for_update().get_or_create(
-            principal=principal,
-            key=key,
-            defaults={
-                "method": method,
-                "path": path,
-                "fingerprint": fingerprint,
-                "created_at": now,
-                "expires_at": now + TTL,
-            },
-        )
+        record, created = _claim(principal, key, method, path, fingerprint, now)
         if not created:
             if record.expires_at <= now:
                 _restart(record, method, path, fingerprint)

@@ -103,7 +103,12 @@ def authenticate_api_token(plain: str, *, now: dt.datetime | None = None) -> Use
     if not plain.startswith(f"{TOKEN_SCHEME}_") or len(plain) > 200:
         return None
     now = now or timezone.now()
-    token = ApiToken.objects.select_related("user").filter(digest=token_digest(plain)).first()
+    # The person (if any) comes along: most token callers are citizens' apps that submit cases.
+    token = (
+        ApiToken.objects.select_related("user", "user__person")
+        .filter(digest=token_digest(plain))
+        .first()
+    )
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and token.expires_at <= now:

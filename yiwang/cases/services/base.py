@@ -73,7 +73,10 @@ def counter_department(user: Any) -> Department:
 def applicant_person(user: Any) -> Person:
     if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.PERSON:
         raise PermissionDenied("applicant_required", _("请以自然人账户登录后申请。"))
-    person = Person.objects.filter(user_id=user.pk).first()
+    try:
+        person = user.person  # cached when the user came with it (API token authentication)
+    except Person.DoesNotExist:
+        person = None
     if person is None:
         raise PermissionDenied("applicant_required", _("您的账户尚未完成实名登记，无法申请。"))
     return person

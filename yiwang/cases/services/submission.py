@@ -355,7 +355,8 @@ def store_upload(
 
 
 def _material_rows(case: Case, item: ServiceItem) -> dict[str, Material]:
-    return {m.key: m for m in Material.objects.filter(item=item)}
+    # The item's materials as fetched with it (catalogue selectors prefetch them): no re-read.
+    return {m.key: m for m in item.materials.all()}
 
 
 def create_materials(
@@ -519,6 +520,7 @@ def submit(
             at=now,
         )
     cases = []
+    announcements: list[tuple[Any, str, str, Case]] = []
     for item in items:
         case = Case.objects.create(
             number=allocate_number(item.implementation_code, now),
@@ -548,21 +550,32 @@ def submit(
             },
             at=now,
         )
-        notifications.notify_department(
-            item.department,
-            _("新的办件申请：%(name)s") % {"name": item.name},
-            _("办件编号 %(number)s，待受理。") % {"number": case.number},
-            case=case,
+        announcements.append(
+            (
+                item.department,
+                _("新的办件申请：%(name)s") % {"name": item.name},
+                _("办件编号 %(number)s，待受理。") % {"number": case.number},
+                case,
+            )
         )
+        case.submitted_materials = created
         cases.append(case)
     head = parent or cases[0]
+    if parent is not None:
+        parent.submitted_materials = []
+        parent.submitted_members = [c.number for c in cases]
+    applicant_notice = None
     if channel == Channel.ONLINE:
-        notifications.notify_applicant(
+        applicant_notice = (
             head,
             _("申请已提交：%(number)s") % {"number": head.number},
             _("您的申请已提交，请留意受理结果。"),
-            sms=False,
         )
+    # Told after the commit (outside the case-number and ledger locks); nothing is sent for a
+    # submission that rolled back.
+    transaction.on_commit(
+        lambda: notifications.announce_submission(announcements, applicant_notice), robust=True
+    )
     return head
 
 

@@ -50,7 +50,7 @@ def test_the_reviewer_sees_a_yellow_and_a_red_case_in_his_worklist(seeded):
     from yiwang.accounts.models import User
 
     reviewer = User.objects.get(username="reviewer")
-    warnings = dict(selectors.worklist(reviewer).values_list("number", "warning"))
+    warnings = {case.number: case.warning for case in selectors.worklist(reviewer)}
     yellow = _case("liuyang", item="食品经营许可")
     red = _case("chenjing", item="个体工商户登记")
     assert warnings[yellow.number] == "yellow"

@@ -4,12 +4,14 @@ number of cases, and a case page does not grow with its number of events."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from yiwang.accounts import services as account_services
 from yiwang.accounts.tests.factories import login_as
 from yiwang.cases import services
 from yiwang.cases.models import Case
@@ -92,3 +94,30 @@ def test_a_case_page_does_not_grow_with_its_events(cast: Cast, item, who: str) -
     many = _queries(client, url)
     assert case.events.count() >= 20
     assert few == many, f"{few} queries with 2 events, {many} with 22"
+
+
+# Statements of one online submission through the API (token, Idempotency-Key), the
+# notifications after commit left out: token lookup, idempotency record insert, item and its
+# materials, case number, case, event, ledger (head read and insert; PostgreSQL also takes the
+# append lock), the stored answer — plus the savepoints of the idempotency layer and the service.
+SUBMISSION_STATEMENTS = {"sqlite": 16, "postgresql": 17}
+
+
+def test_an_online_submission_costs_a_pinned_number_of_statements(cast: Cast, item) -> None:
+    _token, plain = account_services.create_api_token(cast.citizen, "app", by=cast.citizen)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {plain}")
+
+    def submit(n: int) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/api/v1/cases",
+                json.dumps({"item": item.implementation_code, "form": {"shop_name": f"店{n}"}}),
+                content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=f"pinned-{n}",
+            )
+        assert response.status_code == 201, response.content[:300]
+        return len(queries)
+
+    submit(0)  # the token's last use is written at most once a minute
+    assert submit(1) == SUBMISSION_STATEMENTS[connection.vendor]
+    assert Case.objects.count() == 2

@@ -26,8 +26,11 @@ def errors_of(exc: ValidationFailed) -> dict[str, str]:
     return {e["field"]: e["code"] for e in exc.details["errors"]}
 
 
-def test_a_citizen_applies_online_and_gets_a_numbered_case(cast: Cast) -> None:
-    case = services.submit_online(cast.citizen, cast.item, full_form(), all_materials())
+def test_a_citizen_applies_online_and_gets_a_numbered_case(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        case = services.submit_online(cast.citizen, cast.item, full_form(), all_materials())
 
     assert case.status == CaseStatus.SUBMITTED
     assert case.number.startswith(cast.item.implementation_code)
@@ -45,8 +48,9 @@ def test_a_citizen_applies_online_and_gets_a_numbered_case(cast: Cast) -> None:
     assert case.commitment_signed_at is not None
     assert case.events.get().kind == "submitted"
     assert LedgerEntry.objects.filter(action="cases.case.submitted").count() == 1
-    # the department is told about the new application
+    # once committed, the department and the applicant are told about the new application
     assert Notification.objects.filter(case=case, user=cast.reviewer_a).exists()
+    assert Notification.objects.filter(case=case, user=cast.citizen).exists()
 
 
 def test_the_second_case_of_the_day_gets_the_next_number(cast: Cast) -> None:
@@ -254,3 +258,12 @@ def test_only_the_applicant_uploads_a_material_and_only_before_acceptance(cast: 
     services.accept(cast.reviewer_a, case)
     with pytest.raises(Conflict):
         services.upload_material(cast.citizen, case, "floor_plan", png_upload("late.png"))
+
+
+def test_nobody_is_told_about_a_submission_before_it_commits(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        case = services.submit_online(cast.citizen, cast.item, full_form(), all_materials())
+    assert callbacks, "the notices wait for the commit"
+    assert not Notification.objects.filter(case=case).exists()
