@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-
 from tests.e2e.conftest import Authenticator
 from tests.e2e.pages import Visitor
-from yiwang.accounts.demo import DEMO_PASSWORD
+from yiwang.accounts.demo import DEMO_PASSWORD, ENTERPRISES, enterprise_uscc
 from yiwang.cases.tests.factories import PNG
 from yiwang.core.identifiers import make_resident_id
 
+HUBIN_USCC = enterprise_uscc(next(e for e in ENTERPRISES if e.name == "示范市湖滨餐饮管理有限公司"))
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 
 
@@ -88,25 +87,20 @@ def test_the_clerk_accepts_a_walk_in_applicant_and_the_due_date_is_shown(
     assert details["承诺办结时间"].startswith(row.locator("td").nth(3).inner_text().strip())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the only demo materials that allow 容缺 (食品经营许可's 食品安全管理人员健康证明, "
-        "公共场所卫生许可's 从业人员健康合格证明) belong to enterprise-only items, and the counter "
-        "page registers a person with no way to name the enterprise: submitting gives "
-        "'该事项须以企业名义申请，请选择企业。'"
-    ),
-)
 def test_the_clerk_accepts_a_walk_in_applicant_with_a_deficiency_list(
     visitor: Visitor, authenticator: Authenticator
 ) -> None:
     clerk_at_the_window(visitor, authenticator)
     choose_item(visitor, "食品经营许可")
     register_applicant(visitor, walk_in(1), "陈立", "13900000201")
+    # 陈立 brings the company's signed 授权委托书; the clerk checks it.
+    visitor.main.get_by_label(re.compile("企业统一社会信用代码")).fill(HUBIN_USCC)
+    visitor.main.get_by_label("已核验法定代表人身份或企业授权委托书").check()
     fill_fields(
         visitor,
         {
-            "企业名称": "示范市湖滨小吃店",
+            "企业名称": "示范市湖滨餐饮管理有限公司",
+            "经营项目": "热食类食品制售",
             "申请人姓名": "陈立",
             "联系电话": "13900000201",
             "经营场所": "示范市东湖区湖滨路 8 号",
@@ -129,7 +123,7 @@ def test_the_clerk_accepts_a_walk_in_applicant_with_a_deficiency_list(
     assert DATE_TIME.match(details["承诺办结时间"]), details
     assert DATE_TIME.match(details["法定办结时间"]), details
     assert details["承诺办结时间"] <= details["法定办结时间"]
-    materials = visitor.main.locator("section.card", has_text="材料").inner_text()
+    materials = visitor.main.locator("section.card", has_text="材料").first.inner_text()
     assert "食品安全管理人员健康证明" in materials
 
 
@@ -162,14 +156,6 @@ def test_the_clerk_sends_a_walk_in_case_to_correction_with_one_notice(
     assert "请补齐登记申请书和经营场所证明" in notice.inner_text()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a walk-in applicant has no account and the case page offers the 补正 re-submission form "
-        "only to the applicant (detail.html: `{% if applicant_side %}`); the clerk, whom "
-        "services.resubmit allows, sees no way to hand in the missing papers at the counter"
-    ),
-)
 def test_the_clerk_hands_in_the_missing_papers_at_the_counter(
     visitor: Visitor, authenticator: Authenticator
 ) -> None:
@@ -194,10 +180,11 @@ def test_the_clerk_hands_in_the_missing_papers_at_the_counter(
     notice = visitor.main.locator("section.card", has_text="补正告知（一次性告知）")
     submit = notice.get_by_role("button", name="提交补正材料")
     assert submit.count() == 1, "no re-submission form for the clerk on the case page"
-    for label in ("个体工商户登记申请书", "经营场所使用证明"):
-        notice.get_by_label(label).set_input_files(
-            {"name": "材料.png", "mimeType": "image/png", "buffer": PNG}
-        )
+    # The application form is scanned; the original premises certificate is kept on paper.
+    notice.locator("fieldset", has_text="个体工商户登记申请书").get_by_label(
+        "上传文件"
+    ).set_input_files({"name": "材料.png", "mimeType": "image/png", "buffer": PNG})
+    notice.locator("fieldset", has_text="经营场所使用证明").get_by_label("已收取纸质原件").check()
     visitor.click_through(submit)
     assert visitor.case_status() == "待受理"
 
@@ -246,9 +233,9 @@ def test_the_clock_stops_for_correction_and_restarts_from_the_resubmission(
     visitor.visit(case_page)
     notice = visitor.main.locator("section.card", has_text="补正告知（一次性告知）")
     assert "经营场所使用证明" in notice.inner_text()
-    notice.get_by_label("经营场所使用证明").set_input_files(
-        {"name": "租赁合同.png", "mimeType": "image/png", "buffer": PNG}
-    )
+    notice.locator("fieldset", has_text="经营场所使用证明").get_by_label(
+        "上传文件"
+    ).set_input_files({"name": "租赁合同.png", "mimeType": "image/png", "buffer": PNG})
     visitor.click_through(notice.get_by_role("button", name="提交补正材料"))
     assert "补正材料已提交。" in " ".join(visitor.messages())
     assert visitor.case_status() == "审查中"

@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-import pytest
 from playwright.sync_api import Locator
 
 from tests.e2e.conftest import Authenticator

@@ -198,7 +198,8 @@ ENTRIES = [
         # CLERK_A's region-subtree scope covers department A: he may see its cases.
         outsiders=STAFF_OUTSIDERS,
         kwargs=_number,
-        payloads={"POST": {}},
+        # The answer to a notice that asked for an explanation: the corrected form.
+        payloads={"POST": {"form": FORM}},
     ),
     # Review and clock actions of the department's staff on a case in review.
     Scoped(

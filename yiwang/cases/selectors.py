@@ -11,6 +11,7 @@ from django.db.models import Case as When_
 from django.db.models import CharField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.accounts.models import User
 from yiwang.accounts.selectors import scope_q
@@ -238,6 +239,59 @@ def case_events(case: Case) -> list[CaseEvent]:
     return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
 
 
+_PROCESS_TITLES: dict[str, tuple[Any, str]] = {
+    "started": (gettext_lazy("审批流程启动"), "neutral"),
+    "auto_decision": (gettext_lazy("智能秒办规则判定：%(decision)s"), "info"),
+    "task_opened": (gettext_lazy("%(stage)s：待%(department)s办理"), "neutral"),
+    "task_claimed": (gettext_lazy("%(stage)s：%(department)s已签收"), "neutral"),
+    "task_completed": (gettext_lazy("%(stage)s：%(department)s%(outcome)s"), "success"),
+    "task_cancelled": (gettext_lazy("%(stage)s：%(department)s的任务已取消"), "neutral"),
+    "stage_skipped": (gettext_lazy("%(stage)s：条件不满足，已跳过"), "neutral"),
+    "suspended": (gettext_lazy("挂起，计时暂停"), "warning"),
+    "resumed": (gettext_lazy("恢复计时"), "neutral"),
+    "extended": (gettext_lazy("延期 %(amount)s 个工作日"), "warning"),
+    "correction_requested": (gettext_lazy("要求补正，计时暂停"), "warning"),
+    "correction_received": (gettext_lazy("补正材料已收到，重新计时"), "neutral"),
+    "warning": (gettext_lazy("办件时限预警：%(level)s"), "warning"),
+    "task_warning": (gettext_lazy("%(stage)s：时限预警（%(level)s）"), "warning"),
+    "task_escalated": (gettext_lazy("%(stage)s：超期，已上报督办"), "danger"),
+    "approved": (gettext_lazy("审批通过"), "success"),
+    "rejected": (gettext_lazy("审批不通过"), "danger"),
+    "cancelled": (gettext_lazy("审批流程终止"), "neutral"),
+}
+_LEVELS = {
+    "yellow": gettext_lazy("黄牌"),
+    "red": gettext_lazy("红牌"),
+    "none": gettext_lazy("正常"),
+}
+_OUTCOMES = {"approve": gettext_lazy("同意"), "reject": gettext_lazy("不同意")}
+_DECISIONS = {"approve": gettext_lazy("自动准予"), "manual": gettext_lazy("转人工审查")}
+
+
+def process_event_title(event: Any) -> tuple[str, str]:
+    """A workflow event as a line of the case timeline, in words the applicant understands."""
+    data = event.data or {}
+    task = event.task
+    template, tone = _PROCESS_TITLES.get(event.kind, (None, "neutral"))
+    if template is None:
+        return str(event.kind), tone
+    values = {
+        "stage": task.name if task is not None else data.get("stage", ""),
+        "department": (
+            (task.department.short_name or task.department.name)
+            if task is not None and task.department_id
+            else ""
+        ),
+        "outcome": str(_OUTCOMES.get(task.outcome if task is not None else "", "")),
+        "level": str(_LEVELS.get(str(data.get("level", "")), data.get("level", ""))),
+        "decision": str(_DECISIONS.get(str(data.get("decision", "")), data.get("decision", ""))),
+        "amount": data.get("amount", ""),
+    }
+    if event.kind == "task_completed" and task is not None and task.outcome == "reject":
+        tone = "danger"
+    return str(template) % values, tone
+
+
 def timeline(case: Case) -> list[TimelineEntry]:
     """The case's events merged with its process's events, oldest first."""
     entries = []
@@ -263,18 +317,11 @@ def timeline(case: Case) -> list[TimelineEntry]:
             wf_selectors = None
         if wf_selectors is not None and hasattr(wf_selectors, "timeline"):
             for pe in wf_selectors.timeline(case.process):
+                title, tone = process_event_title(pe)
                 data = pe.data or {}
-                title = data.get("title") or data.get("name") or pe.kind
                 note = data.get("comment") or data.get("reason") or ""
                 entries.append(
-                    TimelineEntry(
-                        pe.at,
-                        f"{_('流程')} · {title}",
-                        _actor_name(pe.actor),
-                        str(note),
-                        "neutral",
-                        "process",
-                    )
+                    TimelineEntry(pe.at, title, _actor_name(pe.actor), str(note), tone, "process")
                 )
     entries.sort(key=lambda e: e.at)
     return entries

@@ -189,6 +189,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "missing": services.missing_materials(case) if case.item_id else [],
         "material_choices": material_choices,
         "applicant_side": applicant_side,
+        # At the counter the clerk hands in a walk-in applicant's 补正 papers (scans or originals).
+        "clerk_resubmits": not applicant_side
+        and case.status == CaseStatus.CORRECTION
+        and staff_can(request.user, (INTAKE,), case.department, case.receiving_department),
         "can_withdraw": applicant_side
         and case.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION, CaseStatus.FORWARDED),
         "delivery_choices": case._meta.get_field("delivery").choices,
@@ -233,7 +237,7 @@ def resubmit(request: HttpRequest, number: str) -> HttpResponse:
         if key.startswith("m_"):
             materials[key[2:]] = {"source": "upload", "file": request.FILES[key]}
     try:
-        services.resubmit(request.user, case, materials)
+        services.resubmit(request.user, case, materials, paper=request.POST.getlist("paper"))
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -287,15 +291,26 @@ def counter(request: HttpRequest) -> HttpResponse:
         form_values = {f.key: request.POST.get(f.key, "") for f in spec.fields}
         paper = request.POST.getlist("paper")
         decision = request.POST.get("decision", "accept")
+        enterprise_uscc = request.POST.get("applicant_enterprise", "").strip().upper()
 
         def handle() -> str:
+            enterprise = (
+                services.counter_enterprise(
+                    enterprise_uscc,
+                    authorisation_checked=bool(request.POST.get("authorisation_checked")),
+                )
+                if enterprise_uscc
+                else None
+            )
             person = services.find_or_register_applicant(
                 request.user,
                 request.POST.get("id_number", ""),
                 name=request.POST.get("name", ""),
                 phone=request.POST.get("phone", ""),
             )
-            case = services.counter_intake(request.user, person, item, form_values, {}, paper=paper)
+            case = services.counter_intake(
+                request.user, person, item, form_values, {}, paper=paper, enterprise=enterprise
+            )
             if case.status == CaseStatus.SUBMITTED:
                 if decision == "correction":
                     missing = [{"material": m.key} for m in services.missing_materials(case)]

@@ -92,7 +92,7 @@ def timeline(instance: ProcessInstance) -> list[ProcessEvent]:
     """Every step of ``instance`` in order, with actor and task (the caller checked access)."""
     return list(
         ProcessEvent.objects.filter(instance_id=instance.pk)
-        .select_related("actor", "task")
+        .select_related("actor", "task__department")
         .order_by("at", "id")
     )
 

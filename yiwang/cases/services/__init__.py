@@ -30,6 +30,7 @@ from yiwang.cases.services.intake import (
     withdraw,
 )
 from yiwang.cases.services.submission import (
+    counter_enterprise,
     counter_intake,
     find_or_register_applicant,
     submit_online,
@@ -43,6 +44,7 @@ __all__ = [
     "REVIEW",
     "accept",
     "check_bundle_done",
+    "counter_enterprise",
     "counter_intake",
     "deliver",
     "extend",

@@ -333,13 +333,19 @@ def resubmit(
     case: Case,
     materials: dict[str, Any] | None = None,
     form: dict[str, Any] | None = None,
+    *,
+    paper: list[str] | set[str] = (),
 ) -> Case:
-    """The applicant answers the 补正 notice: new materials (and corrected fields)."""
+    """The applicant answers the 补正 notice: new materials (and corrected fields). At the
+    counter a clerk (``cases.intake``) may hand them in for a walk-in applicant, uploading scans
+    or ticking the ``paper`` originals received (those are recorded as checked by him)."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    if not is_applicant_side(user, case) and not staff_can(
-        user, (INTAKE,), case.department, case.receiving_department
-    ):
+    is_clerk = staff_can(user, (INTAKE,), case.department, case.receiving_department)
+    if not is_applicant_side(user, case) and not is_clerk:
         raise PermissionDenied("case_action_not_allowed", _("您无权补正此办件。"))
+    paper_keys = set(paper or ())
+    if paper_keys and not is_clerk:
+        raise PermissionDenied("paper_needs_clerk", _("纸质材料须由窗口工作人员核收。"))
     if case.status != CaseStatus.CORRECTION:
         raise Conflict(
             "illegal_transition",
@@ -361,7 +367,7 @@ def resubmit(
         )
     wanted = {k: v for k, v in (materials or {}).items() if v}
     # Only the materials given are re-planned; the others stay as they are.
-    spec_materials = [m for m in spec.materials if m.key in wanted]
+    spec_materials = [m for m in spec.materials if m.key in wanted or m.key in paper_keys]
 
     class _Sub:
         materials = spec_materials
@@ -372,9 +378,12 @@ def resubmit(
         person=case.applicant,
         enterprise=case.enterprise,
         bundle=False,
+        paper=paper_keys,
         problems=problems,
     )
     problems.raise_if_any()
+    if not planned and not form:
+        raise ValidationFailed("materials_required", _("请提交补正材料。"), field="materials")
     notice = case.corrections.filter(resolved_at__isnull=True).first()
     now = timezone.now()
     from yiwang.cases.services.submission import create_materials
@@ -383,7 +392,9 @@ def resubmit(
     CaseMaterial.objects.filter(case=case, material__key__in=keys, replaced_at__isnull=True).update(
         replaced_at=now
     )
-    created = create_materials(case, planned, actor=user, purpose=PURPOSE_ONLINE)
+    created = create_materials(
+        case, planned, actor=user, purpose=PURPOSE_ONLINE, checked_by=user if paper_keys else None
+    )
     if notice is not None:
         notice.resolved_at = now
         notice.save(update_fields=["resolved_at"])

@@ -48,6 +48,7 @@ from yiwang.core.identifiers import (
     validate_phone,
     validate_region_code,
     validate_resident_id,
+    validate_uscc,
 )
 from yiwang.core.uploads import check_upload
 
@@ -601,6 +602,29 @@ def submit_online(
         delivery_address=delivery_address,
         channel=channel,
     )
+
+
+def counter_enterprise(uscc: str, *, authorisation_checked: bool) -> Enterprise:
+    """The enterprise a walk-in applicant applies for at the counter, by its 统一社会信用代码.
+
+    The clerk must have checked that the person at the window may act for it (the legal
+    representative's ID or a signed 授权委托书): ``authorisation_checked``.
+    """
+    uscc = validate_uscc(uscc, field="applicant_enterprise")
+    enterprise = Enterprise.objects.filter(uscc=uscc).first()
+    if enterprise is None:
+        raise ValidationFailed(
+            "enterprise_unknown",
+            _("没有找到统一社会信用代码为 %(uscc)s 的企业。") % {"uscc": uscc},
+            field="applicant_enterprise",
+        )
+    if not authorisation_checked:
+        raise ValidationFailed(
+            "authorisation_unchecked",
+            _("请先核验法定代表人身份或企业授权委托书。"),
+            field="authorisation_checked",
+        )
+    return enterprise
 
 
 def find_or_register_applicant(

@@ -323,3 +323,83 @@ def test_the_worklist_is_ordered_by_due_date_with_colours(ready: Cast) -> None:
     ]
     assert [r.number for r in selectors.worklist(ready.reviewer_a, warning="red")] == [first.number]
     assert list(selectors.worklist(ready.reviewer_b)) == []
+
+
+def _walk_in_case_in_correction(cast: Cast) -> Case:
+    from yiwang.accounts.tests.factories import random_id_number
+
+    person = services.find_or_register_applicant(
+        cast.clerk, random_id_number(address_code="330102"), name="赵大姐"
+    )
+    case = services.counter_intake(
+        cast.clerk, person, cast.item, full_form(phone="13912345679"), {}, paper=["id_card"]
+    )
+    return services.request_correction(
+        cast.clerk, case, [{"material": "floor_plan"}, {"material": "safety_rules"}], "请补齐"
+    )
+
+
+def test_the_clerk_hands_in_a_walk_in_applicants_correction_on_paper(ready: Cast) -> None:
+    case = _walk_in_case_in_correction(ready)
+    case = services.resubmit(
+        ready.clerk,
+        case,
+        {"safety_rules": {"source": "upload", "file": png_upload()}},
+        paper=["floor_plan"],
+    )
+    assert case.status == CaseStatus.SUBMITTED
+    current = {cm.material.key: cm for cm in case.materials.filter(replaced_at__isnull=True)}
+    assert current["floor_plan"].source == "paper"
+    assert current["floor_plan"].checked_by == ready.clerk
+    assert current["safety_rules"].source == "upload"
+    assert not case.corrections.filter(resolved_at__isnull=True).exists()
+
+
+def test_only_a_clerk_may_declare_paper_originals_received(ready: Cast) -> None:
+    case = services.submit_online(ready.citizen, ready.item, full_form(), all_materials())
+    case = services.request_correction(ready.reviewer_a, case, [{"material": "floor_plan"}], "")
+    with pytest.raises(PermissionDenied) as refused:
+        services.resubmit(ready.citizen, case, {}, paper=["floor_plan"])
+    assert refused.value.code == "paper_needs_clerk"
+
+
+def test_a_resubmission_without_any_material_is_refused(ready: Cast) -> None:
+    case = _walk_in_case_in_correction(ready)
+    with pytest.raises(ValidationFailed) as refused:
+        services.resubmit(ready.clerk, case, {})
+    assert refused.value.code == "materials_required"
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.CORRECTION
+
+
+def test_at_the_counter_an_enterprise_is_named_by_its_uscc_once_authorisation_is_checked(
+    ready: Cast,
+) -> None:
+    uscc = ready.enterprise.uscc
+    with pytest.raises(ValidationFailed) as unchecked:
+        services.counter_enterprise(uscc, authorisation_checked=False)
+    assert unchecked.value.code == "authorisation_unchecked"
+    assert services.counter_enterprise(uscc.lower(), authorisation_checked=True) == ready.enterprise
+
+
+def test_at_the_counter_an_unknown_or_malformed_uscc_is_refused_by_name(ready: Cast) -> None:
+    from yiwang.core.identifiers import make_uscc
+
+    unknown = make_uscc("9", "1", "330102", "MA000001")
+    with pytest.raises(ValidationFailed) as missing:
+        services.counter_enterprise(unknown, authorisation_checked=True)
+    assert missing.value.code == "enterprise_unknown"
+    with pytest.raises(ValidationFailed) as malformed:
+        services.counter_enterprise("91330102MA00000010", authorisation_checked=True)
+    assert malformed.value.field == "applicant_enterprise"
+
+
+def test_the_timeline_tells_each_process_step_in_words(ready: Cast) -> None:
+    case = services.accept(ready.reviewer_a, submitted(ready))
+    case = services.review(ready.reviewer_a, case, "approve", "符合条件")
+    titles = [entry.title for entry in selectors.timeline(case) if entry.source == "process"]
+    department = ready.dept_a.short_name or ready.dept_a.name
+    assert titles[0] == "审批流程启动"
+    assert f"审查：待{department}办理" in titles
+    assert f"审查：{department}同意" in titles
+    assert titles[-1] == "审批通过"
+    assert not [t for t in titles if t.isascii()]  # no raw event codes
