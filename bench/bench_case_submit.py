@@ -148,7 +148,9 @@ def main() -> None:
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip().splitlines()[-1]
+        )
+        .stdout.strip()
+        .splitlines()[-1]
     )
     lua_list = "{" + ",".join(f'"{v}"' for v in world["codes"]) + "}"
     token_list = "{" + ",".join(f'"{v}"' for v in world["tokens"]) + "}"

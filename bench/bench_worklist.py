@@ -123,7 +123,9 @@ def main() -> None:
             capture_output=True,
             text=True,
             check=True,
-        ).stdout.strip().splitlines()[-1]
+        )
+        .stdout.strip()
+        .splitlines()[-1]
     )
     subprocess.run(["psql", "-qc", "VACUUM ANALYZE", DB], env=pg_env(), check=True)
     note(

@@ -23,9 +23,7 @@ def account(request: HttpRequest, aid: int) -> dict[str, int]:
 def note(request: HttpRequest) -> tuple[int, dict[str, int]]:
     body = json.loads(request.body)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO bare_note (body) VALUES (%s) RETURNING id", [json.dumps(body)]
-        )
+        cursor.execute("INSERT INTO bare_note (body) VALUES (%s) RETURNING id", [json.dumps(body)])
         row = cursor.fetchone()
     return 201, {"id": row[0] if row else 0}
 

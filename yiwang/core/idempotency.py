@@ -296,7 +296,7 @@ def _claim(
         "created_at": now,
         "expires_at": now + TTL,
     }
-    params = [
+    params: list[Any] = [
         connection.ops.adapt_datetimefield_value(v) if isinstance(v, dt.datetime) else v
         for v in values.values()
     ]
