@@ -334,9 +334,10 @@ def _walk_in_case_in_correction(cast: Cast) -> Case:
     case = services.counter_intake(
         cast.clerk, person, cast.item, full_form(phone="13912345679"), {}, paper=["id_card"]
     )
-    return services.request_correction(
+    notice = services.request_correction(
         cast.clerk, case, [{"material": "floor_plan"}, {"material": "safety_rules"}], "请补齐"
     )
+    return notice.case
 
 
 def test_the_clerk_hands_in_a_walk_in_applicants_correction_on_paper(ready: Cast) -> None:
@@ -357,7 +358,9 @@ def test_the_clerk_hands_in_a_walk_in_applicants_correction_on_paper(ready: Cast
 
 def test_only_a_clerk_may_declare_paper_originals_received(ready: Cast) -> None:
     case = services.submit_online(ready.citizen, ready.item, full_form(), all_materials())
-    case = services.request_correction(ready.reviewer_a, case, [{"material": "floor_plan"}], "")
+    case = services.request_correction(
+        ready.reviewer_a, case, [{"material": "floor_plan"}], ""
+    ).case
     with pytest.raises(PermissionDenied) as refused:
         services.resubmit(ready.citizen, case, {}, paper=["floor_plan"])
     assert refused.value.code == "paper_needs_clerk"
