@@ -12,3 +12,14 @@ class CatalogConfig(AppConfig):
         from yiwang.core.demo import register_seeder
 
         register_seeder("catalog", seed_catalog, order=20)
+
+        from django.db.models.signals import post_delete, post_save
+
+        from yiwang.catalog.models import Material, ServiceItem
+        from yiwang.catalog.selectors import forget_published_items
+
+        for model in (ServiceItem, Material):
+            post_save.connect(forget_published_items, sender=model, dispatch_uid=f"forget-{model}")
+            post_delete.connect(
+                forget_published_items, sender=model, dispatch_uid=f"forget-del-{model}"
+            )

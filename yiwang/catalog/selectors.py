@@ -4,6 +4,7 @@ keeps the version it was filed under) or through the admin site."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,14 +63,41 @@ def _with_materials(qs: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
     return qs.prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("order")))
 
 
+# Published versions by 实施编码, with their materials, kept per process: applications read
+# their item on every submission, and a published version never changes (only drafts are
+# edited; a change is a new version). Each use is checked against the database with one
+# indexed lookup of (id, updated_at), so a newly published, suspended or retired version is seen
+# at once by every process; saving an item or a material in this process also empties it.
+_PUBLISHED: dict[str, ServiceItem] = {}
+_PUBLISHED_LIMIT = 2000
+
+
+def forget_published_items(**_kwargs: Any) -> None:
+    _PUBLISHED.clear()
+
+
 def get_published_item(implementation_code: str) -> ServiceItem:
-    """The current published version of the item (NotFound when none)."""
-    item = (
-        _with_materials(published_items()).filter(implementation_code=implementation_code).first()
+    """The current published version of the item (NotFound when none), with its materials.
+
+    The caller gets its own copy of the item (its materials list is shared and read-only)."""
+    current = (
+        ServiceItem.objects.filter(
+            implementation_code=implementation_code, status=ItemStatus.PUBLISHED
+        )
+        .values_list("pk", "updated_at")
+        .first()
     )
-    if item is None:
+    if current is None:
         raise NotFound("item_not_found", _("没有找到该事项，或该事项当前不可办理。"))
-    return item
+    item = _PUBLISHED.get(implementation_code)
+    if item is None or (item.pk, item.updated_at) != current:
+        item = _with_materials(published_items()).filter(pk=current[0]).first()
+        if item is None:  # retired between the two reads
+            raise NotFound("item_not_found", _("没有找到该事项，或该事项当前不可办理。"))
+        if len(_PUBLISHED) >= _PUBLISHED_LIMIT:
+            _PUBLISHED.clear()
+        _PUBLISHED[implementation_code] = item
+    return copy.copy(item)
 
 
 def get_item_version(item_id: int) -> ServiceItem:

@@ -104,10 +104,14 @@ def authenticate_api_token(plain: str, *, now: dt.datetime | None = None) -> Use
         return None
     now = now or timezone.now()
     # The person (if any) comes along: most token callers are citizens' apps that submit cases.
-    token = (
-        ApiToken.objects.select_related("user", "user__person")
-        .filter(digest=token_digest(plain))
-        .first()
+    # ``digest`` is unique: no ordering, no LIMIT (``first()`` would sort by the model's order).
+    token = next(
+        iter(
+            ApiToken.objects.select_related("user", "user__person")
+            .filter(digest=token_digest(plain))
+            .order_by()
+        ),
+        None,
     )
     if token is None or token.revoked_at is not None:
         return None
