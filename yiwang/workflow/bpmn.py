@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.accounts.models import Department
 from yiwang.workflow.spec import ITEM_DEPARTMENT, Spec, Stage, parse_spec
@@ -48,8 +49,6 @@ SIZES = {
 COLUMN = 190
 ROW = 120
 MARGIN = 30
-
-UNIT_TEXT = {"working_days": "个工作日", "calendar_days": "个自然日", "hours": "小时"}
 
 
 @dataclass
@@ -113,10 +112,14 @@ class _Builder:
     def _limit_text(self, stage: Stage) -> str:
         if stage.limit is None:
             return ""
-        return _("时限 %(n)d%(unit)s") % {
-            "n": stage.limit.amount,
-            "unit": UNIT_TEXT.get(stage.limit.unit, stage.limit.unit),
-        }
+        n = stage.limit.amount
+        if stage.limit.unit == "hours":
+            text = ngettext("时限 %(n)d 小时", "时限 %(n)d 小时", n)
+        elif stage.limit.unit == "calendar_days":
+            text = ngettext("时限 %(n)d 个自然日", "时限 %(n)d 个自然日", n)
+        else:
+            text = ngettext("时限 %(n)d 个工作日", "时限 %(n)d 个工作日", n)
+        return text % {"n": n}
 
     def stage_block(self, index: int, stage: Stage) -> tuple[str, str]:
         """Build a stage's nodes; return its (entry, exit) node ids."""
