@@ -14,7 +14,6 @@ request, submissions spread over 20 items (20 number sequences) by 200 citizens'
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -24,7 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, gunicorn, note, pg_env, recreate_database, require, result
+from bench.common import (
+    gunicorn,
+    migrated_database,
+    note,
+    pg_env,
+    recreate_database,
+    require,
+    result,
+    run_setup,
+    wrk_p99_ms,
+)
 
 SECONDS = int(os.environ.get("YIWANG_BENCH_SECONDS", "15"))
 CONNECTIONS = 16
@@ -112,14 +121,11 @@ def run_wrk(url: str, script: str, seconds: int) -> tuple[float, float, str]:
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    if p99 is None:
-        sys.exit(f"could not read wrk latency:\n{out}")
-    factor = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    p99 = wrk_p99_ms(out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     if non2xx:
         sys.exit(f"{non2xx.group(1)} requests failed:\n{out}")
-    return rps, float(p99.group(1)) * factor, out
+    return rps, p99, out
 
 
 def _lua(text: str) -> str:
@@ -130,28 +136,8 @@ def _lua(text: str) -> str:
 
 
 def main() -> None:
-    url = recreate_database("yiwang_bench_cases")
-    env = dict(
-        pg_env(),
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DJANGO_DEBUG="0",
-        YIWANG_DEMO="0",
-        PYTHONPATH=str(ROOT),
-    )
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    world = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", SETUP % {"items": ITEMS, "citizens": CITIZENS}],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    _url, env = migrated_database("yiwang_bench_cases")
+    world = run_setup(SETUP % {"items": ITEMS, "citizens": CITIZENS}, env)
     lua_list = "{" + ",".join(f'"{v}"' for v in world["codes"]) + "}"
     token_list = "{" + ",".join(f'"{v}"' for v in world["tokens"]) + "}"
     submit = _lua(SUBMIT_LUA % {"codes": lua_list, "tokens": token_list})

@@ -17,22 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import note, pg_env, recreate_database, result  # noqa: E402
+from bench.common import migrated_database, note, result  # noqa: E402
 
 ENTRIES = int(os.environ.get("YIWANG_BENCH_LEDGER_ENTRIES", "1000000"))
 CHECKPOINTS = 10
 
 
 def main() -> None:
-    url = recreate_database("yiwang_bench_ledger")
-    env = dict(
-        pg_env(),
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DJANGO_DEBUG="0",
-        YIWANG_DEMO="0",
-    )
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    url, env = migrated_database("yiwang_bench_ledger")
     os.environ.update(env)
 
     import django

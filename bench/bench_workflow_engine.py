@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import note, pg_env, recreate_database, result  # noqa: E402
+from bench.common import migrated_database, note, result  # noqa: E402
 
 PROCESSES = int(os.environ.get("YIWANG_BENCH_WORKFLOW_PROCESSES", "300"))
 WARMUP = 20
@@ -173,15 +172,7 @@ def run_spiff(spec, pg, count: int, offset: int) -> float:
 
 
 def main() -> None:
-    url = recreate_database("yiwang_bench_workflow")
-    env = dict(
-        pg_env(),
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DJANGO_DEBUG="0",
-        YIWANG_DEMO="0",
-    )
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    url, env = migrated_database("yiwang_bench_workflow")
     os.environ.update(env)
 
     import django

@@ -15,7 +15,6 @@ shape). The reviewer sees all of department 0 (20,000 cases) — the requests cy
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import statistics
@@ -26,7 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, gunicorn, note, pg_env, recreate_database, require, result
+from bench.common import (
+    gunicorn,
+    migrated_database,
+    note,
+    pg_env,
+    require,
+    result,
+    run_setup,
+    wrk_p99_ms,
+)
 
 CASES = int(os.environ.get("YIWANG_BENCH_WORKLIST_CASES", "100000"))
 SECONDS = int(os.environ.get("YIWANG_BENCH_SECONDS", "15"))
@@ -97,36 +105,9 @@ end
 """
 
 
-def _p99_from_wrk(out: str) -> float:
-    match = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
-    if match is None:
-        sys.exit(f"could not read wrk latency:\n{out}")
-    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
-
-
 def main() -> None:
-    url = recreate_database(DB)
-    env = dict(
-        pg_env(),
-        DATABASE_URL=url,
-        DJANGO_SETTINGS_MODULE="config.settings.base",
-        DJANGO_DEBUG="0",
-        YIWANG_DEMO="0",
-        PYTHONPATH=str(ROOT),
-    )
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    world = json.loads(
-        subprocess.run(
-            [sys.executable, "-c", SETUP % {"cases": CASES}],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    _url, env = migrated_database(DB)
+    world = run_setup(SETUP % {"cases": CASES}, env)
     subprocess.run(["psql", "-qc", "VACUUM ANALYZE", DB], env=pg_env(), check=True)
     note(
         f"{CASES} open cases; the reviewer's scope holds {world['visible']}; one page of 50 "
@@ -147,7 +128,7 @@ def main() -> None:
     if re.search(r"Non-2xx or 3xx responses", out):
         sys.exit(f"worklist requests failed:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _p99_from_wrk(out)
+    p99 = wrk_p99_ms(out)
     note(
         f"ours: p99 {p99:.1f} ms, {rps:.0f} pages/s ({CONNECTIONS} connections, gunicorn "
         f"{WORKERS} sync workers); goal p99 < 200 ms: " + ("met" if p99 < 200 else "NOT met")

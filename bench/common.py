@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -123,3 +124,40 @@ def wrk(url: str, *, seconds: int, connections: int, threads: int = 2, script: s
     if non2xx:
         sys.exit(f"{non2xx.group(1)} requests failed:\n{out}")
     return float(match.group(1))
+
+
+def migrated_database(name: str) -> tuple[str, dict[str, str]]:
+    """A fresh PostgreSQL database ``name`` with the project's migrations applied, and the
+    environment (production-like: DEBUG and demo off) that runs the project against it."""
+    url = recreate_database(name)
+    env = dict(
+        pg_env(),
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DJANGO_DEBUG="0",
+        YIWANG_DEMO="0",
+        PYTHONPATH=str(ROOT),
+    )
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    return url, env
+
+
+def run_setup(script: str, env: dict[str, str]) -> dict:
+    """Run a setup script (Django code) in its own process; its last stdout line is JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wrk_p99_ms(out: str) -> float:
+    """The 99th-percentile latency in milliseconds from ``wrk --latency`` output."""
+    match = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    if match is None:
+        sys.exit(f"could not read wrk latency:\n{out}")
+    return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
