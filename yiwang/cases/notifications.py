@@ -81,39 +81,29 @@ def notify_user(
 ) -> Notification:
     """An in-app message for ``user`` (or ``person`` without an account) plus email (if the user
     has an address) and SMS (if ``sms`` and a phone is known), sent after commit."""
-    note = Notification.objects.create(
-        user=user,
-        person=person,
-        case=case,
-        channel=Notification.Channel.IN_APP,
-        title=title[:200],
-        body=body,
-        sent_at=timezone.now(),
-    )
-    email = getattr(user, "email", "") if user is not None else ""
-    if email:
-        mail = Notification.objects.create(
+
+    def row(channel: str, **extra: Any) -> Notification:
+        return Notification.objects.create(
             user=user,
             person=person,
             case=case,
-            channel=Notification.Channel.EMAIL,
+            channel=channel,
             title=title[:200],
             body=body,
+            **extra,
         )
+
+    note = row(Notification.Channel.IN_APP, sent_at=timezone.now())
+    email = getattr(user, "email", "") if user is not None else ""
+    if email:
+        mail = row(Notification.Channel.EMAIL)
         transaction.on_commit(lambda: _send_email(email, title, body, mail.pk))
     phone = (person.phone if person is not None else "") or (
         getattr(user, "phone", "") if user is not None else ""
     )
     if sms and phone:
         text = f"{title} {body}".strip()
-        message = Notification.objects.create(
-            user=user,
-            person=person,
-            case=case,
-            channel=Notification.Channel.SMS,
-            title=title[:200],
-            body=body,
-        )
+        message = row(Notification.Channel.SMS)
         transaction.on_commit(lambda: _send_sms(phone, text, message.pk))
     return note
 

@@ -44,22 +44,7 @@ class ServiceItemForm(forms.ModelForm):
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
-    fields = (
-        "order",
-        "key",
-        "name",
-        "material_type",
-        "form",
-        "required",
-        "source_channel",
-        "copies",
-        "trust_level",
-        "licence_type",
-        "shared_dataset",
-        "deficiency_allowed",
-        "commitment_allowed",
-        "description",
-    )
+    fields = ("order", *services.MATERIAL_FIELDS)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         editable = obj is None or obj.status == ItemStatus.DRAFT

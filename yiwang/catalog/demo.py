@@ -356,19 +356,18 @@ def food_business_process() -> dict[str, Any]:
     }
 
 
-def elderly_card_process() -> dict[str, Any]:
-    """老年人优待证 (即办, 智能秒办): approved at once for a resident aged 60+ whose 户籍 the
-    shared 户口簿 confirms; otherwise a clerk reviews it the same day."""
-    spec = immediate_review()
+def _auto_approved_from_age(spec: dict[str, Any], age: int) -> dict[str, Any]:
+    """``spec`` with one 智能秒办 rule: approved at once for a resident aged ``age`` or more whose
+    户籍 the shared 户口簿 confirms; otherwise the spec's stages run."""
     spec["auto_approval"] = {
         "enabled": True,
         "rules": [
             {
                 "id": "R1",
-                "name": "年满60周岁且户籍在本市",
+                "name": f"年满{age}周岁且户籍在本市",
                 "when": {
                     "all": [
-                        {"field": "applicant.age", "op": "gte", "value": 60},
+                        {"field": "applicant.age", "op": "gte", "value": age},
                         {"field": "shared.hukou", "op": "exists"},
                     ]
                 },
@@ -376,27 +375,17 @@ def elderly_card_process() -> dict[str, Any]:
         ],
     }
     return spec
+
+
+def elderly_card_process() -> dict[str, Any]:
+    """老年人优待证 (即办, 智能秒办): approved at once at 60+; otherwise a clerk reviews it the
+    same day."""
+    return _auto_approved_from_age(immediate_review(), 60)
 
 
 def allowance_process() -> dict[str, Any]:
     """高龄津贴: approved at once at 80+, with the 户口簿 shared; else reviewed and decided."""
-    spec = review_approve()
-    spec["auto_approval"] = {
-        "enabled": True,
-        "rules": [
-            {
-                "id": "R1",
-                "name": "年满80周岁且户籍在本市",
-                "when": {
-                    "all": [
-                        {"field": "applicant.age", "op": "gte", "value": 80},
-                        {"field": "shared.hukou", "op": "exists"},
-                    ]
-                },
-            }
-        ],
-    }
-    return spec
+    return _auto_approved_from_age(review_approve(), 80)
 
 
 # --- the items ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ it from that moment, counting anew (``workflow.correction_received``).
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import transaction
@@ -39,6 +40,7 @@ from yiwang.cases.services.submission import (
     Problems,
     applicant_facts,
     clean_form,
+    create_materials,
     plan_materials,
 )
 from yiwang.catalog.models import HandlingType, Material
@@ -369,11 +371,8 @@ def resubmit(
     # Only the materials given are re-planned; the others stay as they are.
     spec_materials = [m for m in spec.materials if m.key in wanted or m.key in paper_keys]
 
-    class _Sub:
-        materials = spec_materials
-
     planned = plan_materials(
-        _Sub,
+        SimpleNamespace(materials=spec_materials),
         wanted,
         person=case.applicant,
         enterprise=case.enterprise,
@@ -386,8 +385,6 @@ def resubmit(
         raise ValidationFailed("materials_required", _("请提交补正材料。"), field="materials")
     notice = case.corrections.filter(resolved_at__isnull=True).first()
     now = timezone.now()
-    from yiwang.cases.services.submission import create_materials
-
     keys = [p.key for p in planned if not (p.source == MaterialSource.UPLOAD and p.upload is None)]
     CaseMaterial.objects.filter(case=case, material__key__in=keys, replaced_at__isnull=True).update(
         replaced_at=now
