@@ -44,3 +44,13 @@ def test_an_item_page_shows_its_time_limits_materials_and_process_diagram(
     assert diagram.locator("title").first.text_content(), "the diagram has no <title>"
     assert "审查" in diagram.inner_html() and "决定" in diagram.inner_html()
     assert visitor.main.get_by_role("link", name="在线办理").is_visible()
+
+
+def test_a_version_of_an_item_has_its_own_page(visitor: Visitor) -> None:
+    """The page of the version a case was filed under (linked from the version list once an item
+    has several; the demo items have one)."""
+    visitor.search_catalogue("个体工商户登记")
+    visitor.click_through(visitor.main.get_by_role("link", name="个体工商户登记", exact=True))
+    visitor.visit(visitor.path() + "v1/")
+    assert visitor.heading() == "个体工商户登记"
+    assert visitor.summary_rows()["法定时限"] == "3 个工作日"
