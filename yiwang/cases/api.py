@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
@@ -120,7 +121,7 @@ def submit_case(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
     user = request.auth  # type: ignore[attr-defined]
     if bool(payload.item) == bool(payload.bundle):
         raise ValidationFailed(
-            "item_or_bundle", "请指定事项（item）或一件事（bundle）之一。", field="item"
+            "item_or_bundle", _("请指定事项（item）或一件事（bundle）之一。"), field="item"
         )
     target = (
         catalog_selectors.get_published_item(payload.item)

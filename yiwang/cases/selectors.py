@@ -224,8 +224,8 @@ _TONES = {
 }
 
 _KIND_TITLES = {
-    "submitted": "提交申请",
-    "material_uploaded": "上传材料",
+    "submitted": gettext_lazy("提交申请"),
+    "material_uploaded": gettext_lazy("上传材料"),
 }
 
 

@@ -9,8 +9,10 @@ copy and the Mermaid diagram).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core.errors import Conflict
 
@@ -32,36 +34,38 @@ class Transition:
     action: str
     sources: frozenset[str]
     target: str
-    label: str  # Chinese name of the action (for the table and the timeline)
+    label: Any  # Chinese name of the action, lazily translated (the table and the timeline)
 
 
-def _t(action: str, sources: tuple[str, ...], target: str, label: str) -> Transition:
+def _t(action: str, sources: tuple[str, ...], target: str, label: Any) -> Transition:
     return Transition(action, frozenset(sources), target, label)
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        _t("accept", (SUBMITTED,), IN_REVIEW, "受理"),
-        _t("accept_with_deficiency", (SUBMITTED,), IN_REVIEW, "容缺受理"),
-        _t("accept_with_commitment", (SUBMITTED,), IN_REVIEW, "告知承诺受理"),
-        _t("reject", (SUBMITTED,), NOT_ACCEPTED, "不予受理"),
-        _t("request_correction", (SUBMITTED, IN_REVIEW), CORRECTION, "一次性告知补正"),
-        _t("resubmit", (CORRECTION,), SUBMITTED, "补正后重新提交"),
-        _t("resubmit_in_review", (CORRECTION,), IN_REVIEW, "补正后恢复审查"),
-        _t("forward", (SUBMITTED,), FORWARDED, "异地代收转递"),
-        _t("receive", (FORWARDED,), SUBMITTED, "接收转递件"),
-        _t("suspend", (IN_REVIEW,), IN_REVIEW, "挂起"),
-        _t("resume", (IN_REVIEW,), IN_REVIEW, "恢复计时"),
-        _t("extend", (IN_REVIEW,), IN_REVIEW, "延期"),
-        _t("review", (IN_REVIEW,), IN_REVIEW, "审查意见"),
-        _t("approve", (IN_REVIEW,), APPROVED, "准予许可"),
-        _t("deny", (IN_REVIEW,), DENIED, "不予许可"),
-        _t("deliver", (APPROVED,), COMPLETED, "送达办结"),
-        _t("withdraw", (SUBMITTED, CORRECTION, FORWARDED), WITHDRAWN, "撤回"),
+        _t("accept", (SUBMITTED,), IN_REVIEW, gettext_lazy("受理")),
+        _t("accept_with_deficiency", (SUBMITTED,), IN_REVIEW, gettext_lazy("容缺受理")),
+        _t("accept_with_commitment", (SUBMITTED,), IN_REVIEW, gettext_lazy("告知承诺受理")),
+        _t("reject", (SUBMITTED,), NOT_ACCEPTED, gettext_lazy("不予受理")),
+        _t(
+            "request_correction", (SUBMITTED, IN_REVIEW), CORRECTION, gettext_lazy("一次性告知补正")
+        ),
+        _t("resubmit", (CORRECTION,), SUBMITTED, gettext_lazy("补正后重新提交")),
+        _t("resubmit_in_review", (CORRECTION,), IN_REVIEW, gettext_lazy("补正后恢复审查")),
+        _t("forward", (SUBMITTED,), FORWARDED, gettext_lazy("异地代收转递")),
+        _t("receive", (FORWARDED,), SUBMITTED, gettext_lazy("接收转递件")),
+        _t("suspend", (IN_REVIEW,), IN_REVIEW, gettext_lazy("挂起")),
+        _t("resume", (IN_REVIEW,), IN_REVIEW, gettext_lazy("恢复计时")),
+        _t("extend", (IN_REVIEW,), IN_REVIEW, gettext_lazy("延期")),
+        _t("review", (IN_REVIEW,), IN_REVIEW, gettext_lazy("审查意见")),
+        _t("approve", (IN_REVIEW,), APPROVED, gettext_lazy("准予许可")),
+        _t("deny", (IN_REVIEW,), DENIED, gettext_lazy("不予许可")),
+        _t("deliver", (APPROVED,), COMPLETED, gettext_lazy("送达办结")),
+        _t("withdraw", (SUBMITTED, CORRECTION, FORWARDED), WITHDRAWN, gettext_lazy("撤回")),
         # Bundle parents (一件事): follow their members.
-        _t("bundle_in_review", (SUBMITTED,), IN_REVIEW, "一件事进入审查"),
-        _t("bundle_complete", (SUBMITTED, IN_REVIEW), COMPLETED, "一件事全部办结"),
+        _t("bundle_in_review", (SUBMITTED,), IN_REVIEW, gettext_lazy("一件事进入审查")),
+        _t("bundle_complete", (SUBMITTED, IN_REVIEW), COMPLETED, gettext_lazy("一件事全部办结")),
     )
 }
 

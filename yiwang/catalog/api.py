@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 
 from yiwang.accounts.auth import SessionOrTokenAuth
@@ -125,7 +126,7 @@ def list_items(
     page: int = Query(1, ge=1, le=10_000),
 ) -> ItemPageOut:
     if type and type not in ItemType.values:
-        raise ValidationFailed("invalid_item_type", "事项类型不正确。", field="type")
+        raise ValidationFailed("invalid_item_type", _("事项类型不正确。"), field="type")
     qs = selectors.search_items(
         q, department=department or None, item_type=type or None, audience=audience or None
     )
@@ -251,16 +252,16 @@ def import_catalogue(
 ) -> dict[str, Any]:
     user = request.auth  # type: ignore[attr-defined]
     if not is_system_admin(user):
-        raise PermissionDenied("catalog_admin_only", "只有系统管理员可以导入事项目录。")
+        raise PermissionDenied("catalog_admin_only", _("只有系统管理员可以导入事项目录。"))
     upload = request.FILES.get("file")
     if format == "xlsx":
         if upload is None:
-            raise ValidationFailed("file_required", "请上传 XLSX 文件。", field="file")
+            raise ValidationFailed("file_required", _("请上传 XLSX 文件。"), field="file")
         check_upload(upload, allowed={"xlsx"}, max_bytes=IMPORT_MAX_BYTES)
         data: Any = upload.read()
     elif upload is not None:
         if upload.size > IMPORT_MAX_BYTES:
-            raise ValidationFailed("upload_too_large", "文件过大。", field="file")
+            raise ValidationFailed("upload_too_large", _("文件过大。"), field="file")
         data = upload.read()
     else:
         data = request.body

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.accounts.models import Department, StaffRole
 from yiwang.core.calendar import WorkingCalendar, get_calendar
@@ -53,12 +54,12 @@ from yiwang.workflow.rules import evaluate_auto_approval, evaluate_condition
 from yiwang.workflow.spec import ITEM_DEPARTMENT, Spec, Stage, department_codes, parse_spec
 
 # 挂起 reasons (行政许可法 45: time for these is not counted).
-SUSPEND_REASONS: dict[str, str] = {
-    "hearing": "听证",
-    "inspection": "检验",
-    "testing": "检测",
-    "appraisal": "鉴定",
-    "expert_review": "专家评审",
+SUSPEND_REASONS: dict[str, Any] = {
+    "hearing": gettext_lazy("听证"),
+    "inspection": gettext_lazy("检验"),
+    "testing": gettext_lazy("检测"),
+    "appraisal": gettext_lazy("鉴定"),
+    "expert_review": gettext_lazy("专家评审"),
 }
 INSTANCE_TYPE = "workflow.processinstance"
 TASK_TYPE = "workflow.task"
