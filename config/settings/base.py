@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.workflow",
     "yiwang.cases",
+    "yiwang.licences",
     "yiwang.ui",
 ]
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases import notifications, states
+from yiwang.cases import notifications, results, states
 from yiwang.cases.models import Case, CaseStatus, Delivery
 from yiwang.cases.services.base import (
     APPROVE,
@@ -154,9 +154,9 @@ def on_process_finished(instance: Any) -> None:
         case.result = {
             "name": case.item.result_name or case.item.name,
             "type": case.item.result_type,
-            # Filled in by the e-licence app (licences) when it issues the result.
             "licence_ids": [],
         }
+        case.result["licence_ids"] = results.issue(case)
         move(case, "approve", None, at=now, update_fields=("decided_at", "result"))
         if case.parent_id is None:
             notifications.notify_applicant(
