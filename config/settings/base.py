@@ -207,6 +207,8 @@ EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.conso
 # and the case number format (docs/cases.md, "Numbering").
 YIWANG_SMS_SENDER = env_str("YIWANG_SMS_SENDER", "yiwang.cases.notifications.LoggingSmsSender")
 YIWANG_CASE_NUMBER_FORMAT = env_str("YIWANG_CASE_NUMBER_FORMAT", "{prefix}{date:%Y%m%d}{seq:04d}")
+# The public address of this deployment, printed in licence QR codes (电子证照核验链接).
+YIWANG_PUBLIC_URL = env_str("YIWANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Content security policy: same-origin only; no inline script.
 YIWANG_CSP = env_str(

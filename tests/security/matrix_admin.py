@@ -25,6 +25,8 @@ LEDGER = frozenset({"core.ledgerentry", "core.ledgercheckpoint"})
 CALENDAR = frozenset({"core.calendarday", "core.calendaryear"})
 # The system administrator maintains the service catalogue (items with materials, bundles).
 CATALOG = frozenset({"catalog.serviceitem", "catalog.bundle"})
+# ... and the e-licence types (证照类型 with their content schemas).
+LICENCE_TYPES = frozenset({"licences.licencetype"})
 
 
 def _ledger_entry(world: World) -> LedgerEntry | None:
@@ -44,7 +46,11 @@ def _group(world: World) -> Group:
 ENTRIES = [
     AdminSite(
         "admin:*",
-        access={AUDITOR: LEDGER, SYSTEM_ADMIN: CALENDAR | CATALOG, SECURITY_ADMIN: frozenset()},
+        access={
+            AUDITOR: LEDGER,
+            SYSTEM_ADMIN: CALENDAR | CATALOG | LICENCE_TYPES,
+            SECURITY_ADMIN: frozenset(),
+        },
         read_only={AUDITOR: LEDGER},
         # Outside the login wall (an anonymous GET): the login form, logout (POST only, a GET is
         # sent to the index), the JavaScript translation catalogue, and "view on site", which

@@ -67,6 +67,10 @@ ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {
             "catalog.add_bundlemember",
             "catalog.change_bundlemember",
             "catalog.delete_bundlemember",
+            # 证照类型 (e-licence types and their content schemas; never deleted once used).
+            "licences.view_licencetype",
+            "licences.add_licencetype",
+            "licences.change_licencetype",
         }
     ),
     Role.AdminDuty.SECURITY: frozenset(),

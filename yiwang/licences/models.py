@@ -70,7 +70,9 @@ class SigningKey(models.Model):
         ACTIVE = "active", _("使用中")
         RETIRED = "retired", _("已停用")
 
-    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="signing_keys")
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="signing_keys"
+    )
     key_id = models.CharField(_("密钥标识"), max_length=32, unique=True)
     public_hex = models.CharField(_("公钥"), max_length=128)
     private_encrypted = models.BinaryField(editable=False)
@@ -174,6 +176,9 @@ class LicenceEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.licence_id} · {self.action}"
+
 
 class LicenceSequence(models.Model):
     """Daily serials per (type, issuer): 流水号 = YYYYMMDD + at least 3 digits."""
@@ -183,9 +188,10 @@ class LicenceSequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["prefix", "day"], name="licence_seq_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="licence_seq_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.day} · {self.last}"
 
 
 class ShareLink(models.Model):
@@ -205,6 +211,9 @@ class ShareLink(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.licence_id} · {self.expires_at:%Y-%m-%d %H:%M}"
+
 
 class LicenceUse(models.Model):
     """One use of a licence by staff or by the system for a case (一证通办, 免提交), with the
@@ -212,7 +221,9 @@ class LicenceUse(models.Model):
     ``personal_data.read`` for the holder's data vault."""
 
     licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="uses")
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     purpose = models.CharField(_("申请事由"), max_length=200)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -224,3 +235,6 @@ class LicenceUse(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id} · {self.purpose}"

@@ -146,8 +146,11 @@ def usable_licences_of(
     """The subject's valid, unexpired licences (listing only: reading a document logs)."""
     from django.utils import timezone
 
-    indexes = [x for x in (getattr(person, "id_number_index", None),
-                           getattr(enterprise, "uscc", None)) if x]
+    indexes = [
+        x
+        for x in (getattr(person, "id_number_index", None), getattr(enterprise, "uscc", None))
+        if x
+    ]
     qs = Licence.objects.filter(holder_index__in=indexes, status="valid").select_related(
         "type", "issuer"
     )

@@ -32,7 +32,6 @@ from yiwang.licences.models import (
     HolderKind,
     Licence,
     LicenceEvent,
-    LicenceSequence,
     LicenceStatus,
     LicenceType,
     LicenceUse,
@@ -57,8 +56,15 @@ def _actor(user: Any) -> str:
     return f"user:{user.pk}"
 
 
-def _event(licence: Licence, action: str, user: Any, *, reason: str = "", data: Any = None,
-           at: dt.datetime | None = None) -> LicenceEvent:
+def _event(
+    licence: Licence,
+    action: str,
+    user: Any,
+    *,
+    reason: str = "",
+    data: Any = None,
+    at: dt.datetime | None = None,
+) -> LicenceEvent:
     return LicenceEvent.objects.create(
         licence=licence,
         action=action,
@@ -81,7 +87,9 @@ def _holder_payload(licence: Licence) -> dict[str, Any]:
 def check_content(licence_type: LicenceType, content: dict[str, Any]) -> dict[str, Any]:
     """The content cleaned against the type's schema; every failure listed at once."""
     if not isinstance(content, dict):
-        raise ValidationFailed("invalid_licence_content", _("证照内容应为键值对。"), field="content")
+        raise ValidationFailed(
+            "invalid_licence_content", _("证照内容应为键值对。"), field="content"
+        )
     problems: dict[str, str] = {}
     known = {f["key"]: f for f in licence_type.fields or []}
     cleaned: dict[str, Any] = {}
@@ -425,8 +433,8 @@ def _reason(reason: str) -> str:
 @transaction.atomic
 def change_status(user: Any, licence: Licence, action: str, reason: str) -> Licence:
     """撤销 (revoke) / 注销 (cancel) / 吊销 (withdraw) / 失效 (invalidate), with a reason."""
-    licence = Licence.objects.select_for_update().select_related("type", "issuer").get(
-        pk=licence.pk
+    licence = (
+        Licence.objects.select_for_update().select_related("type", "issuer").get(pk=licence.pk)
     )
     if not staff_can(user, (MANAGE,), licence.issuer):
         raise PermissionDenied(
@@ -438,14 +446,25 @@ def change_status(user: Any, licence: Licence, action: str, reason: str) -> Lice
     licence.status_reason = reason
     licence.status_changed_at = timezone.now()
     licence.save(update_fields=["status", "status_reason", "status_changed_at"])
-    _event(licence, action, user, reason=reason, at=licence.status_changed_at,
-           data={"from": before, "to": licence.status})
+    _event(
+        licence,
+        action,
+        user,
+        reason=reason,
+        at=licence.status_changed_at,
+        data={"from": before, "to": licence.status},
+    )
     record_event(
         actor=_actor(user),
         action=f"licences.{action}",
         object_type="licences.licence",
         object_id=licence.licence_id,
-        payload={"from": before, "to": licence.status, "reason": reason, **_holder_payload(licence)},
+        payload={
+            "from": before,
+            "to": licence.status,
+            "reason": reason,
+            **_holder_payload(licence),
+        },
     )
     label = LicenceStatus(licence.status).label
     _notify_holder(
@@ -474,6 +493,7 @@ def create_share_link(user: Any, licence: Licence, *, hours: int) -> NewShareLin
     """A link that lets anyone holding it see and verify ``licence`` until it expires."""
     from yiwang.licences.selectors import require_holder
 
+    licence = Licence.objects.select_for_update().get(pk=licence.pk)
     require_holder(user, licence)
     try:
         hours = int(hours)
@@ -528,8 +548,9 @@ def open_share_link(token: str) -> ShareLink:
     now = timezone.now()
     if link is None or link.revoked_at is not None or link.expires_at <= now:
         raise NotFound("share_link_not_found", _("分享链接不存在、已撤回或已过期。"))
-    ShareLink.objects.filter(pk=link.pk).update(opened_count=link.opened_count + 1,
-                                                last_opened_at=now)
+    ShareLink.objects.filter(pk=link.pk).update(
+        opened_count=link.opened_count + 1, last_opened_at=now
+    )
     return link
 
 
@@ -591,7 +612,9 @@ def require_usable(licence: Licence, *, field: str = "licence_id") -> None:
             field=field,
         )
     if licence.valid_until is not None and licence.valid_until < timezone.localdate():
-        raise Conflict("licence_expired", _("该电子证照已过有效期，不能作为申请材料。"), field=field)
+        raise Conflict(
+            "licence_expired", _("该电子证照已过有效期，不能作为申请材料。"), field=field
+        )
 
 
 def fetch_for_case(
@@ -600,15 +623,15 @@ def fetch_for_case(
     """一证通办: a clerk of the case's department fetches a party's usable licences by ID number
     (or USCC), with the purpose bound to the case. Each licence returned is recorded as a use."""
     purpose = check_purpose(purpose)
-    case = Case.objects.select_related("department", "receiving_department").filter(
-        number=str(case_number or "").strip()
-    ).first()
+    case = (
+        Case.objects.select_related("department", "receiving_department")
+        .filter(number=str(case_number or "").strip())
+        .first()
+    )
     if case is None:
         raise NotFound("case_not_found", _("办件不存在。"), field="case")
     if not staff_can(user, USE, case.department, case.receiving_department):
-        raise PermissionDenied(
-            "case_not_in_department", _("只能为本部门办理的办件调用电子证照。")
-        )
+        raise PermissionDenied("case_not_in_department", _("只能为本部门办理的办件调用电子证照。"))
     person, enterprise = _holder_by_id(holder_id, field="holder_id")
     party = (person is not None and person.pk == case.applicant_id) or (
         enterprise is not None and enterprise.pk == case.enterprise_id
@@ -629,8 +652,10 @@ def fetch_for_case(
     with transaction.atomic():
         for licence in found:
             record_use(
-                user, licence, purpose=f"{purpose}（办件 {case.number}）", case=case,
+                user,
+                licence,
+                purpose=f"{purpose}（办件 {case.number}）",
+                case=case,
                 department=department,
             )
     return found
-

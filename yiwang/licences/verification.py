@@ -196,7 +196,8 @@ def verify_pdf(raw: bytes) -> Verdict:
     attached = extract_json_form(raw)
     if attached is None:
         raise ValidationFailed(
-            "no_licence_in_pdf", _("该 PDF 不是本平台出具的电子证照文件（未找到签名数据）。"),
+            "no_licence_in_pdf",
+            _("该 PDF 不是本平台出具的电子证照文件（未找到签名数据）。"),
             field="file",
         )
     verdict = verify_json(attached)
@@ -217,9 +218,7 @@ def verify_pdf(raw: bytes) -> Verdict:
 def verify_file(raw: bytes) -> Verdict:
     """A presented file: PDF (by its magic) or the JSON form."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            "file_too_large", _("文件不能超过 5 MB。"), field="file"
-        )
+        raise ValidationFailed("file_too_large", _("文件不能超过 5 MB。"), field="file")
     if raw.lstrip()[:5] == b"%PDF-":
         return verify_pdf(raw)
     return verify_json(raw)

@@ -16,16 +16,31 @@ _seq = itertools.count(1)
 AUTHORITY = "11100000000013338W"
 
 PERSON_FIELDS = [
-    {"key": "holder_name", "label": "持证人", "type": "string", "required": True,
-     "source": "applicant.name"},
+    {
+        "key": "holder_name",
+        "label": "持证人",
+        "type": "string",
+        "required": True,
+        "source": "applicant.name",
+    },
     {"key": "shop_name", "label": "店铺名称", "type": "string", "required": True},
     {"key": "start_date", "label": "开业日期", "type": "date", "required": False},
 ]
 ENTERPRISE_FIELDS = [
-    {"key": "name", "label": "名称", "type": "string", "required": True,
-     "source": "enterprise.name"},
-    {"key": "scope", "label": "经营范围", "type": "text", "required": True,
-     "source": "const:食品销售"},
+    {
+        "key": "name",
+        "label": "名称",
+        "type": "string",
+        "required": True,
+        "source": "enterprise.name",
+    },
+    {
+        "key": "scope",
+        "label": "经营范围",
+        "type": "text",
+        "required": True,
+        "source": "const:食品销售",
+    },
 ]
 
 
