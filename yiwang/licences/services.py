@@ -434,7 +434,9 @@ def _reason(reason: str) -> str:
 def change_status(user: Any, licence: Licence, action: str, reason: str) -> Licence:
     """撤销 (revoke) / 注销 (cancel) / 吊销 (withdraw) / 失效 (invalidate), with a reason."""
     licence = (
-        Licence.objects.select_for_update().select_related("type", "issuer").get(pk=licence.pk)
+        Licence.objects.select_for_update(of=("self",))
+        .select_related("type", "issuer")
+        .get(pk=licence.pk)
     )
     if not staff_can(user, (MANAGE,), licence.issuer):
         raise PermissionDenied(
@@ -529,7 +531,9 @@ def create_share_link(user: Any, licence: Licence, *, hours: int) -> NewShareLin
 def revoke_share_link(user: Any, link: ShareLink) -> ShareLink:
     from yiwang.licences.selectors import require_holder
 
-    link = ShareLink.objects.select_for_update().select_related("licence").get(pk=link.pk)
+    link = (
+        ShareLink.objects.select_for_update(of=("self",)).select_related("licence").get(pk=link.pk)
+    )
     require_holder(user, link.licence)
     if link.revoked_at is None:
         link.revoked_at = timezone.now()
