@@ -28,6 +28,7 @@ from yiwang.accounts.models import (
     StaffRole,
     User,
 )
+from yiwang.accounts.services.audit import audit
 from yiwang.core.errors import DomainError
 from yiwang.core.identifiers import USCC_ALPHABET, make_resident_id, make_uscc
 
@@ -116,7 +117,8 @@ ROLES: tuple[RoleSpec, ...] = (
         "approver",
         "审批负责人",
         Role.Scope.DEPARTMENT_SUBTREE,
-        capabilities=("cases.review", "cases.approve"),
+        # 制证 by hand and 撤销/注销/吊销 of the e-licences his departments issue.
+        capabilities=("cases.review", "cases.approve", "licences.issue", "licences.manage"),
     ),
     RoleSpec(
         "hotline_agent",
@@ -359,6 +361,23 @@ def _ensure_totp(user: User) -> str:
     return secret
 
 
+def _add_missing_capabilities(role: Role, spec: RoleSpec, result: SeedResult) -> None:
+    """A demo database made before a role gained a capability gets it when seeded again (never
+    removes one an administrator added)."""
+    missing = sorted(set(spec.capabilities) - set(role.capabilities or []))
+    if not missing:
+        return
+    role.capabilities = sorted({*(role.capabilities or []), *missing})
+    role.save(update_fields=["capabilities"])
+    audit(
+        None,
+        "accounts.role.capabilities_added",
+        role,
+        {"code": role.code, "added": missing, "capabilities": role.capabilities},
+    )
+    result.count("role capabilities")
+
+
 @transaction.atomic
 def seed_demo() -> SeedResult:
     """Create (or complete) the demo world; returns the logins to print."""
@@ -394,6 +413,8 @@ def seed_demo() -> SeedResult:
                 capabilities=list(role_spec.capabilities),
             )
             result.count("roles")
+        else:
+            _add_missing_capabilities(role, role_spec, result)
         roles[role_spec.code] = role
 
     persons: dict[str, Person] = {}

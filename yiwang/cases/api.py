@@ -87,6 +87,7 @@ def case_out(case: Case) -> CaseOut:
                 size=cm.size,
                 sha256=cm.sha256,
                 licence_id=cm.licence_id,
+                trust_level=cm.trust_level,
             )
             for cm in _current_materials(case)
         ],

@@ -1,8 +1,9 @@
 """Demo data for cases (seeder order 40, after accounts 10, catalogue 20, workflow 30).
 
 - Shared records (免提交) of the demo citizen 张伟 (``zhangwei``): the 出生医学证明 of his newborn
-  张小宝 (示范市妇幼保健院), his household's 户口簿, and his 结婚证 as an e-licence reference with
-  a valid 电子证照标识.
+  张小宝 (示范市妇幼保健院) and his household's 户口簿. His 结婚证 is a real signed e-licence
+  (``yiwang.licences.demo``, seeded before this), offered on the 出生登记 form (一证通办); the
+  licence-reference record older demo databases hold for it is removed when nothing uses it.
 - A few cases of demo items in different states (submitted, in review with yellow and red
   warnings, correction, completed) — each skipped when its item or the engine is missing.
 
@@ -20,10 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import Department, User
-from yiwang.cases.models import Case, CaseEvent, SharedRecord
-from yiwang.core.identifiers import make_licence_id
-
-MARRIAGE_LICENCE_TYPE = "11100000000013338W013"
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial, SharedRecord
 
 
 def _department(short_name: str) -> Department | None:
@@ -33,8 +31,8 @@ def _department(short_name: str) -> Department | None:
 def seed_shared_records() -> int:
     user = User.objects.filter(username="zhangwei").select_related("person").first()
     person = getattr(user, "person", None) if user else None
-    wjw, ga, mz = _department("市卫健委"), _department("市公安局"), _department("市民政局")
-    if person is None or not (wjw and ga and mz):
+    wjw, ga = _department("市卫健委"), _department("市公安局")
+    if person is None or not (wjw and ga):
         return 0
     born = timezone.localdate() - dt.timedelta(days=12)
     records: list[dict[str, Any]] = [
@@ -71,14 +69,6 @@ def seed_shared_records() -> int:
                 ],
             },
         },
-        {
-            "kind": SharedRecord.Kind.LICENCE,
-            "dataset": "marriage_certificate",
-            "title": "结婚证（电子证照）",
-            "licence_id": make_licence_id(MARRIAGE_LICENCE_TYPE, mz.uscc, "20200520001", 1),
-            "provider": mz,
-            "payload": {"holder": person.name, "spouse": "李娜", "registered_on": "2020-05-20"},
-        },
     ]
     created = 0
     for spec in records:
@@ -89,6 +79,12 @@ def seed_shared_records() -> int:
             defaults={k: spec[k] for k in ("kind", "title", "provider", "payload")},
         )
         created += int(made)
+    # Replaced by the 结婚证 e-licence: drop the old reference unless a case material points at it.
+    SharedRecord.objects.filter(
+        kind=SharedRecord.Kind.LICENCE, subject_index=person.id_number_index
+    ).exclude(
+        pk__in=CaseMaterial.objects.filter(shared_record__isnull=False).values("shared_record")
+    ).delete()
     return created
 
 

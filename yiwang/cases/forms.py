@@ -5,6 +5,11 @@ Field names (browser journeys rely on them): a form field's own ``key``; per mat
 ``m_<key>_licence_id`` (bundle keys are ``<item_code>:<key>``; a document several members
 need is asked once, under the first member's key); ``delivery``,
 ``delivery_address``, ``sign`` (the one signature of the whole application) and ``form_token``.
+
+一证通办: when the applicant holds usable e-licences of a material's type (``licence_options``,
+from ``yiwang.cases.shared.licence_options``), the material offers them in a select
+(``m_<key>_licence_id``, "<type name> <licence id>") and its source defaults to the licence
+(pre-filled, 免提交); otherwise the licence id may be typed.
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ class ApplyForm(forms.Form):
         bundle: bool = False,
         prefilled: dict[str, tuple[Any, str]] | None = None,
         shared_datasets: set[str] | None = None,
+        licence_options: dict[str, list[tuple[str, str]]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -77,12 +83,14 @@ class ApplyForm(forms.Form):
                 field.help_text = _("已自动填充（来源：%(source)s）") % {"source": source}
             self.fields[f.key] = field
         shared_datasets = shared_datasets or set()
+        licence_options = licence_options or {}
         for group in _material_groups(spec.materials, bundle=bundle):
             ms = group[0]
             keys = [specs.material_key(m, bundle=bundle) for m in group]
             name = material_field_name(keys[0])
             required = any(m.required for m in group)
             choices = [("upload", SOURCE_LABELS["upload"])]
+            licences = licence_options.get(ms.licence_type, []) if ms.licence_type else []
             if ms.licence_type:
                 choices.append(("licence", SOURCE_LABELS["licence"]))
             if ms.shared_dataset and ms.shared_dataset in shared_datasets:
@@ -91,8 +99,13 @@ class ApplyForm(forms.Form):
                 choices.append(("commitment", SOURCE_LABELS["commitment"]))
             if not required:
                 choices.insert(0, ("", _("不提供")))
+            initial = choices[0][0]
             help_texts = []
-            if choices[0][0] == "shared":
+            if licences:
+                # 一证通办: the applicant's own licence, pre-selected (免提交).
+                initial = "licence"
+                help_texts.append(str(_("免提交：可使用您的电子证照")))
+            elif choices[0][0] == "shared":
                 help_texts.append(str(_("免提交：已从共享数据获取")))
             if len(group) > 1:
                 help_texts.append(str(_("%(n)d 个事项共用，只需提供一次") % {"n": len(group)}))
@@ -101,11 +114,18 @@ class ApplyForm(forms.Form):
                 choices=choices,
                 required=required,
                 widget=forms.RadioSelect,
-                initial=choices[0][0],
+                initial=initial,
                 help_text="；".join(help_texts),
             )
             self.fields[f"{name}_file"] = forms.FileField(label=_("上传文件"), required=False)
-            if ms.licence_type:
+            if licences:
+                self.fields[f"{name}_licence_id"] = forms.ChoiceField(
+                    label=_("选择电子证照"),
+                    choices=list(licences),
+                    required=False,
+                    initial=licences[0][0],
+                )
+            elif ms.licence_type:
                 self.fields[f"{name}_licence_id"] = forms.CharField(
                     label=_("电子证照标识"), required=False, max_length=120
                 )

@@ -19,13 +19,15 @@ child cases (``parent``) that run in parallel; the parent completes when all mem
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.accounts.models import Department, Enterprise, Person
-from yiwang.catalog.models import Bundle, Material, ServiceItem
+from yiwang.catalog.models import Bundle, Material, ServiceItem, TrustLevel
 from yiwang.workflow.models import ProcessInstance
 
 
@@ -166,10 +168,29 @@ class MaterialSource(models.TextChoices):
     DEFICIENT = "deficient", _("容缺后补")
 
 
+def trust_level_for(source: str, *, checked: bool = False) -> str:
+    """The trust level (可信等级) a material gets from how it was provided: A issued by a
+    government organ (e-licence, shared data), B checked by a clerk (paper originals at a window),
+    C uploaded by the applicant (the original is checked before use), D his signed commitment
+    (告知承诺); none while it is owed (容缺)."""
+    if source in (MaterialSource.LICENCE, MaterialSource.SHARED):
+        return TrustLevel.A
+    if source == MaterialSource.PAPER:
+        return TrustLevel.B if checked else TrustLevel.C
+    if source == MaterialSource.UPLOAD:
+        return TrustLevel.C
+    if source == MaterialSource.COMMITMENT:
+        return TrustLevel.D
+    return ""
+
+
 class CaseMaterial(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     material = models.ForeignKey(Material, on_delete=models.PROTECT, related_name="+")
     source = models.CharField(_("来源"), max_length=12, choices=MaterialSource.choices)
+    trust_level = models.CharField(
+        _("可信等级"), max_length=1, choices=TrustLevel.choices, blank=True, default=""
+    )
     file = models.FileField(upload_to="cases/%Y/%m/", blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
@@ -198,6 +219,13 @@ class CaseMaterial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.material_id} · {self.source}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every way a material is recorded (submission, 容缺/告知承诺 at acceptance, upload,
+        # 补正) gets the trust level its source implies, unless the caller set one.
+        if not self.trust_level and self._state.adding:
+            self.trust_level = trust_level_for(self.source, checked=self.checked_by_id is not None)
+        super().save(*args, **kwargs)
 
 
 class CorrectionNotice(models.Model):
@@ -256,10 +284,11 @@ class CaseSequence(models.Model):
 
 class SharedRecord(models.Model):
     """Data another department holds about a person or enterprise, usable instead of a paper
-    (免提交): a dataset row (``kind=data``) or an e-licence reference (``kind=licence``).
+    (免提交): a dataset row (``kind=data``).
 
-    Until the data platform (datahub) and e-licences (licences) apps exist this table is the
-    source; both will feed it (or replace the provider in ``yiwang.cases.shared``).
+    E-licences are no longer kept here: a material given as a licence is checked against the
+    licences app through the provider registered in ``yiwang.cases.shared``. ``kind=licence``
+    stays as a choice only so that no migration has to rewrite old rows.
     """
 
     class Kind(models.TextChoices):

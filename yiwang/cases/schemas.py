@@ -33,6 +33,7 @@ class CaseMaterialOut(Schema):
     size: int
     sha256: str
     licence_id: str
+    trust_level: str
 
 
 class CaseOut(Schema):

@@ -85,7 +85,15 @@ def _apply(request: HttpRequest, target: Any, spec: Any, bundle: bool) -> HttpRe
     person = getattr(user, "person", None)
     datasets = shared.datasets_available(person, None)
     prefilled = _prefilled(spec, user) if request.method == "GET" else {}
-    kwargs = {"spec": spec, "bundle": bundle, "prefilled": prefilled, "shared_datasets": datasets}
+    kwargs = {
+        "spec": spec,
+        "bundle": bundle,
+        "prefilled": prefilled,
+        "shared_datasets": datasets,
+        "licence_options": shared.licence_options(
+            person, None, (m.licence_type for m in spec.materials)
+        ),
+    }
     if request.method == "POST":
         form = ApplyForm(request.POST, request.FILES, **kwargs)
         if form.is_valid():

@@ -29,6 +29,7 @@ LICENCE_TYPES: dict[str, str] = {
     "food_licence": f"{_TYPE_AUTHORITY}012",  # 食品经营许可证
     "marriage_certificate": f"{_TYPE_AUTHORITY}013",  # 结婚证
     "birth_certificate": f"{_TYPE_AUTHORITY}021",  # 出生医学证明
+    "hukou": f"{_TYPE_AUTHORITY}022",  # 居民户口簿
     "social_security_card": f"{_TYPE_AUTHORITY}031",  # 社会保障卡
     "elderly_card": f"{_TYPE_AUTHORITY}041",  # 老年人优待证
     "retirement_certificate": f"{_TYPE_AUTHORITY}051",  # 退休证
@@ -652,6 +653,7 @@ def _items() -> list[dict[str, Any]]:
             keywords="上户口 新生儿落户 户口登记",
             steps=SERVICE_STEPS,
             result="居民户口簿（户口登记）",
+            result_licence="hukou",
         ),
         entry(
             "ga",

@@ -6,7 +6,7 @@ Each app registers its seeder in ``AppConfig.ready``::
     from yiwang.core.demo import register_seeder
     register_seeder("catalog", seed_catalog, order=20)
 
-``run_seeders()`` calls them in ``order`` (accounts is 10; catalogue 20; workflow 30; cases 40 …);
+``run_seeders()`` calls them in ``order`` (accounts is 10; catalogue 20; licences 25; workflow 30; cases 40 …);
 each returns a mapping of "what" → number created, which ``seed_demo`` prints. Seeders must be
 idempotent: ``make run`` calls them on every start.
 """

@@ -351,6 +351,8 @@ def issue_for_case(case: Case) -> list[str]:
                 holder_person=case.applicant,
                 holder_enterprise=enterprise,
                 case=case,
+                # A bundle's members are told once, in the bundle's completion notice.
+                notify=case.parent_id is None,
             )
     except DomainError as exc:
         _issue_failed(case, code, exc.code, exc.message)

@@ -240,7 +240,12 @@ def check_bundle_done(case: Case, actor: Any) -> None:
         update_fields=("completed_at", "result"),
         data={"members": [m.number for m in members]},
     )
-    lines = [f"· {m.item.name}：{m.get_status_display()}" for m in members]
+    issued = _("（电子证照已签发，可在“我的证照”查看）")
+    lines = [
+        f"· {m.item.name}：{m.get_status_display()}"
+        + (issued if (m.result or {}).get("licence_ids") else "")
+        for m in members
+    ]
     notifications.notify_applicant(
         parent,
         _("“%(name)s”已全部办结：%(number)s")

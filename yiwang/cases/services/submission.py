@@ -4,8 +4,9 @@ another region's window (异地代收代办); uploading a material afterwards.
 A submission is checked in one pass and refused with *all* its problems at once
 (``ValidationFailed`` code ``form_invalid``, ``details["errors"]`` = ``[{field, code, message}]``):
 form fields against the item's FormSpec (required, type, identifiers), and each required material
-against its possible sources — upload, e-licence reference, shared data (免提交), the applicant's
-commitment (告知承诺, where allowed), paper received at a counter. 容缺 is never chosen by the
+against its possible sources — upload, the applicant's (or his enterprise's) usable e-licence of
+the material's type (一证通办, checked through ``shared.find_licence_for_material``), shared data
+(免提交), the applicant's commitment (告知承诺, where allowed), paper received at a counter. 容缺 is never chosen by the
 applicant: only a clerk accepts with a deficiency (``accept(mode="deficiency")``).
 """
 
@@ -32,6 +33,7 @@ from yiwang.cases.models import (
     Delivery,
     MaterialSource,
     SharedRecord,
+    trust_level_for,
 )
 from yiwang.cases.numbering import allocate_number
 from yiwang.cases.services.base import (
@@ -42,7 +44,7 @@ from yiwang.cases.services.base import (
     record,
 )
 from yiwang.catalog.models import Bundle, ItemStatus, Material, ServiceItem
-from yiwang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.identifiers import (
     validate_licence_id,
     validate_phone,
@@ -275,27 +277,25 @@ def plan_materials(
         if source == MaterialSource.UPLOAD:
             planned.append(PlannedMaterial(ms.item_code, ms.key, source, upload=entry.get("file")))
         elif source == MaterialSource.LICENCE:
-            licence_id = str(entry.get("licence_id") or "").strip()
-            try:
-                validate_licence_id(licence_id, field=f"materials.{key}")
-            except ValidationFailed as exc:
-                problems.add(f"materials.{key}", exc.code, f"{name}：{exc.message}")
-                continue
-            found = shared.find_record(
-                person, enterprise, licence_id=licence_id, kind=SharedRecord.Kind.LICENCE
-            )
-            if found is None:
+            type_code = getattr(ms, "licence_type", "") or ""
+            if not type_code:
                 problems.add(
                     f"materials.{key}",
-                    "licence_not_owned",
-                    _("%(name)s：未找到申请人名下的该电子证照。") % {"name": name},
+                    "licence_type_mismatch",
+                    _("%(name)s：此材料不能以电子证照提供。") % {"name": name},
                 )
                 continue
-            planned.append(
-                PlannedMaterial(
-                    ms.item_code, ms.key, source, licence_id=licence_id, shared_record=found
+            try:
+                licence_id = validate_licence_id(
+                    str(entry.get("licence_id") or "").strip(), field=f"materials.{key}"
+                ).value
+                licence_id, _title = shared.find_licence_for_material(
+                    person, enterprise, licence_id, type_code
                 )
-            )
+            except DomainError as exc:
+                problems.add(f"materials.{key}", exc.code, f"{name}：{exc.message}")
+                continue
+            planned.append(PlannedMaterial(ms.item_code, ms.key, source, licence_id=licence_id))
         elif source == MaterialSource.SHARED:
             record_id = entry.get("shared_record")
             dataset = getattr(ms, "shared_dataset", "") or ""
@@ -368,7 +368,8 @@ def create_materials(
     purpose: str,
     checked_by: Any = None,
 ) -> list[CaseMaterial]:
-    """Write the planned materials of ``case`` (only those of its item)."""
+    """Write the planned materials of ``case`` (only those of its item), each with its trust level;
+    a shared record's read and an e-licence's use (purpose bound to the case) are recorded."""
     rows = _material_rows(case, case.item) if case.item_id else {}
     created: list[CaseMaterial] = []
     now = timezone.now()
@@ -390,7 +391,10 @@ def create_materials(
             shared.log_read(actor, plan.shared_record, case.applicant, purpose)
         if plan.source == MaterialSource.PAPER and checked_by is not None:
             cm.checked_by, cm.checked_at = checked_by, now
+        cm.trust_level = trust_level_for(plan.source, checked=cm.checked_by is not None)
         cm.save()
+        if plan.source == MaterialSource.LICENCE:
+            shared.record_licence_use(actor, plan.licence_id, case)
         created.append(cm)
     if (
         any(p.source == MaterialSource.COMMITMENT for p in planned)

@@ -1,5 +1,6 @@
 """Factories for cases tests: published items and bundles built with the catalogue models, the
-personas of the case stories, shared records and uploads."""
+personas of the case stories, shared records, e-licences (through the licences app) and
+uploads."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from yiwang.accounts.tests.factories import (
 )
 from yiwang.cases.models import SharedRecord
 from yiwang.catalog.models import Bundle, BundleMember, ItemStatus, Material, ServiceItem
-from yiwang.core.identifiers import make_licence_id, make_uscc
+from yiwang.core.identifiers import make_uscc
 
 _seq = itertools.count(1)
 
@@ -120,17 +121,38 @@ def shared_record(
     )
 
 
-def licence_record(person: Person, provider: Department, serial: str = "20230001") -> SharedRecord:
-    licence_id = make_licence_id("11100000000013338W013", provider.uscc, serial, 1)
-    return SharedRecord.objects.create(
-        kind=SharedRecord.Kind.LICENCE,
-        dataset="marriage_certificate",
-        subject_index=person.id_number_index,
-        title="结婚证",
-        licence_id=licence_id,
-        provider=provider,
-        payload={"holder": person.name},
+MARRIAGE_LICENCE_TYPE = "11100000000013338W013"  # DEFAULT_MATERIALS' "marriage" (结婚证)
+
+
+def marriage_licence(person: Person, issuer: Department, **changes: Any) -> Any:
+    """A signed 结婚证 e-licence of ``person`` issued by ``issuer`` (licences app), usable as the
+    "marriage" material; ``changes`` are saved on it (e.g. ``valid_until``)."""
+    from yiwang.licences import services as licence_services
+    from yiwang.licences.models import LicenceType
+
+    licence_type, _made = LicenceType.objects.get_or_create(
+        code=MARRIAGE_LICENCE_TYPE,
+        defaults={
+            "key": "test-marriage",
+            "name": "结婚证",
+            "fields": [
+                {"key": "holder_name", "label": "持证人", "type": "string", "required": True},
+                {"key": "spouse_name", "label": "对方姓名", "type": "string", "required": True},
+            ],
+        },
     )
+    licence = licence_services.issue(
+        licence_type=licence_type,
+        issuer=issuer,
+        content={"holder_name": person.name, "spouse_name": "李娜"},
+        holder_person=person,
+        notify=False,
+    )
+    for name, value in changes.items():
+        setattr(licence, name, value)
+    if changes:
+        licence.save(update_fields=list(changes))
+    return licence
 
 
 PNG = (

@@ -12,8 +12,8 @@ from yiwang.cases.tests.factories import (
     Cast,
     all_materials,
     full_form,
-    licence_record,
     make_item,
+    marriage_licence,
     png_upload,
     shared_record,
 )
@@ -153,26 +153,60 @@ def test_shared_data_of_another_person_cannot_be_used(cast: Cast) -> None:
 
 
 def test_a_material_is_satisfied_by_the_applicants_e_licence(cast: Cast) -> None:
-    licence = licence_record(cast.citizen.person, cast.dept_b)
+    licence = marriage_licence(cast.citizen.person, cast.dept_b)
     materials = {
         **all_materials(),
-        "marriage": {"source": "licence", "licence_id": licence.licence_id},
+        "marriage": {"source": "licence", "licence_id": licence.licence_id.lower()},
     }
     case = services.submit_online(cast.citizen, cast.item, full_form(), materials)
     cm = case.materials.get(material__key="marriage")
-    assert (cm.source, cm.licence_id) == ("licence", licence.licence_id)
+    assert (cm.source, cm.licence_id, cm.trust_level) == ("licence", licence.licence_id, "A")
+    use = licence.uses.get()
+    assert use.case == case and use.department == cast.dept_a
+    assert use.purpose == f"办理食品经营许可（办件 {case.number}）"
 
 
-def test_an_e_licence_must_be_valid_and_belong_to_the_applicant(cast: Cast) -> None:
-    someone_elses = licence_record(cast.other_citizen.person, cast.dept_b)
+def test_an_e_licence_must_be_well_formed_and_belong_to_the_applicant(cast: Cast) -> None:
+    someone_elses = marriage_licence(cast.other_citizen.person, cast.dept_b)
     for licence_id, code in (
         ("1.2.156.3005.2.X.Y.Z.001.A", "invalid_licence_id_format"),
+        ("", "invalid_licence_id_format"),
         (someone_elses.licence_id, "licence_not_owned"),
     ):
         materials = {**all_materials(), "marriage": {"source": "licence", "licence_id": licence_id}}
         with pytest.raises(ValidationFailed) as caught:
             services.submit_online(cast.citizen, cast.item, full_form(), materials)
         assert errors_of(caught.value) == {"materials.marriage": code}
+    assert not someone_elses.uses.exists()
+
+
+def test_a_material_without_a_licence_type_cannot_be_given_as_a_licence(cast: Cast) -> None:
+    licence = marriage_licence(cast.citizen.person, cast.dept_b)
+    materials = {
+        **all_materials(),
+        "floor_plan": {"source": "licence", "licence_id": licence.licence_id},
+    }
+    with pytest.raises(ValidationFailed) as caught:
+        services.submit_online(cast.citizen, cast.item, full_form(), materials)
+    assert errors_of(caught.value) == {"materials.floor_plan": "licence_type_mismatch"}
+
+
+def test_each_material_records_the_trust_level_of_its_source(cast: Cast) -> None:
+    shared_record(cast.citizen.person, "hukou", cast.dept_b)
+    materials = {**all_materials(), "hukou_copy": {"source": "shared"}}
+    case = services.submit_online(cast.citizen, cast.item, full_form(), materials)
+    levels = {cm.material.key: cm.trust_level for cm in case.materials.all()}
+    assert levels == {"id_card": "C", "floor_plan": "C", "safety_rules": "D", "hukou_copy": "A"}
+    walk_in = services.counter_intake(
+        cast.clerk,
+        cast.citizen.person,
+        cast.item,
+        full_form(),
+        {"safety_rules": {"source": "commitment"}},
+        paper=["id_card", "floor_plan"],
+    )
+    levels = {cm.material.key: cm.trust_level for cm in walk_in.materials.all()}
+    assert levels == {"id_card": "B", "floor_plan": "B", "safety_rules": "D"}
 
 
 def test_commitment_only_where_allowed_and_deficiency_never_by_the_applicant(cast: Cast) -> None:
