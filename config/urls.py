@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("yiwang.accounts.urls")),
     path("cases/", include("yiwang.cases.urls")),
     path("services/", include("yiwang.catalog.urls")),
+    path("licences/", include("yiwang.licences.urls")),
     path("", include("yiwang.ui.urls")),
 ]
 

@@ -24,11 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SEED = 20261121
 # Operations a citizen's token is rightly refused: creating tokens needs a browser session (a
 # token may not mint tokens), registering walk-in applicants needs a counter clerk's capability,
-# importing the catalogue is the system administrator's.
+# importing the catalogue is the system administrator's, simulating auto-approval rules is for
+# approvers and the system administrator.
 EXPECTED_REFUSALS = {
     "POST /api/v1/accounts/tokens",
     "POST /api/v1/accounts/persons",
     "POST /api/v1/catalog/import",
+    "POST /api/v1/workflow/definitions/{key}/simulate",
 }
 MAX_SECONDS = int(os.environ.get("YIWANG_SCHEMATHESIS_SECONDS", "40"))
 

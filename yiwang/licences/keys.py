@@ -10,6 +10,7 @@ key).
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -29,6 +30,7 @@ from yiwang.core.ledger import record_event
 from yiwang.licences.models import SigningKey
 
 KEY_LABEL = "yiwang.licences.signing-key.v1"
+_HEX = re.compile(r"[0-9a-f]{32}")
 
 
 def _wrapping_key() -> bytes:
@@ -139,4 +141,7 @@ def published_keys() -> list[SigningKey]:
 
 
 def key_by_id(key_id: str) -> SigningKey | None:
+    """The key named ``key_id`` (32 lower-case hex); None for anything else, without a query."""
+    if not isinstance(key_id, str) or len(key_id) != 32 or not _HEX.fullmatch(key_id):
+        return None
     return SigningKey.objects.select_related("department").filter(key_id=key_id).first()

@@ -99,6 +99,15 @@ def _find(licence_id: str) -> Licence | None:
     )
 
 
+def _find_presented(licence_id: object) -> Licence | None:
+    """The licence a presented document names; None (no query) when the id is not well formed."""
+    try:
+        parsed = validate_licence_id(licence_id)
+    except ValidationFailed:
+        return None
+    return _find(parsed.value)
+
+
 def _status_verdict(licence: Licence, checked: list[str], today: dt.date | None = None) -> Verdict:
     today = today or timezone.localdate()
     checked.append("status")
@@ -153,8 +162,7 @@ def verify_document(document: dict[str, Any], signature: bytes) -> Verdict:
     key = keys.key_by_id(str(document.get("key_id") or ""))
     if key is None:
         return _unknown("unknown_key", _("签名密钥不是本平台公布的密钥。"), checked)
-    licence_id = str(document.get("licence_id") or "")
-    licence = _find(licence_id) if isinstance(document.get("licence_id"), str) else None
+    licence = _find_presented(document.get("licence_id"))
     if not sm2_verify(key.public_hex, canonical, signature):
         return Verdict(
             TAMPERED,

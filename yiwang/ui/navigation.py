@@ -98,6 +98,7 @@ NAV_SPECS: tuple[NavSpec, ...] = (
     NavSpec("hotline", _("12345 诉求"), "hotline:index", _PUBLIC),
     NavSpec("ratings", _("好差评"), "ratings:public", _PUBLIC),
     NavSpec("opendata", _("数据开放"), "opendata:index", _PUBLIC),
+    NavSpec("verify_licence", _("证照核验"), "licences:verify", EVERYONE),
     # A citizen's own space.
     NavSpec("my_cases", _("我的办件"), "cases:mine", frozenset({PERSON})),
     NavSpec("my_licences", _("我的证照"), "licences:mine", frozenset({PERSON})),
@@ -111,6 +112,13 @@ NAV_SPECS: tuple[NavSpec, ...] = (
         _STAFF,
         role_codes=frozenset({"counter_clerk", "reviewer", "approver"}),
         capability_prefixes=("cases.",),
+    ),
+    NavSpec(
+        "licence_desk",
+        _("证照管理"),
+        "licences:manage",
+        _STAFF,
+        capability_prefixes=("licences.issue", "licences.manage"),
     ),
     NavSpec(
         "hotline_desk",

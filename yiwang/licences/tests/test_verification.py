@@ -211,3 +211,21 @@ def test_anyone_can_verify_offline_with_openssl_and_the_published_key(lcast, tmp
     form["document"]["holder"]["name"] = "王五"
     (tmp_path / "doc").write_bytes(documents.canonical_bytes(form["document"]))
     assert openssl_verify().returncode != 0
+
+
+@pytest.mark.parametrize("bad", ["\x00", "a" * 31 + "\x00", "A" * 32, 42, None])
+def test_a_presented_key_id_that_is_not_32_hex_is_unknown_without_a_query(lcast, bad):
+    licence = issue_to_citizen(lcast)
+    form = selectors.json_form_of(licence)
+    form["document"]["key_id"] = bad
+    verdict = verification.verify_document(form["document"], base64.b64decode(form["signature"]))
+    assert (verdict.result, verdict.reason) == ("unknown", "unknown_key")
+
+
+@pytest.mark.parametrize("bad", ["\x00", "1.2.156.3005.2.\x00", 7, None])
+def test_a_presented_licence_id_that_is_malformed_is_tampered_or_unknown_never_an_error(lcast, bad):
+    licence = issue_to_citizen(lcast)
+    form = selectors.json_form_of(licence)
+    form["document"]["licence_id"] = bad
+    verdict = verification.verify_document(form["document"], base64.b64decode(form["signature"]))
+    assert verdict.result == "tampered"  # the signature covers the id
