@@ -281,3 +281,38 @@ def test_extraction_refuses_an_attachment_over_one_megabyte_even_when_compressed
 
     at_limit = b" " * render.ATTACHMENT_MAX_BYTES
     assert render.extract_json_form(_pdf_with_attachment(at_limit)) == at_limit
+
+
+@pytest.mark.django_db
+def test_every_demo_type_fits_on_one_page_with_its_qr_code_readable(lcast):
+    """A certificate with every field filled stays one A4 page, so the QR code is on page 1."""
+    import pypdfium2
+    import zxingcpp
+
+    from yiwang.licences import demo
+    from yiwang.licences.models import HolderKind, LicenceType
+
+    demo.seed_types()
+    types = sorted(
+        LicenceType.objects.filter(key__in=[t.key for t in demo.TYPES]),
+        key=lambda t: -len(t.fields),
+    )
+    assert len(types) >= 7
+    for licence_type in types[:3]:  # the three longest
+        content = {
+            f["key"]: "2026-11-10" if f.get("type") == "date" else "示范市东湖区湖滨街道示范路88号"
+            for f in licence_type.fields
+        }
+        enterprise = licence_type.holder_kind == HolderKind.ENTERPRISE
+        licence = services.issue(
+            licence_type=licence_type,
+            issuer=lcast.dept_a,
+            content=content,
+            holder_person=None if enterprise else lcast.citizen.person,
+            holder_enterprise=lcast.enterprise if enterprise else None,
+        )
+        document = pypdfium2.PdfDocument(render.render_pdf(licence))
+        assert len(document) == 1, f"{licence_type.name}: {len(document)} pages"
+        image = document[0].render(scale=200 / 72).to_pil()
+        assert [b.text for b in zxingcpp.read_barcodes(image)] == [render.verification_url(licence)]
+        document.close()
