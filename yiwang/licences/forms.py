@@ -63,7 +63,7 @@ class VerifyForm(forms.Form):
         if licence_id and upload:
             raise forms.ValidationError(_("请只选择一种核验方式：输入证照标识或上传文件。"))
         if upload is not None and upload.size > verification.MAX_UPLOAD_BYTES:
-            self.add_error("file", _("文件不能超过 5 MB。"))
+            self.add_error("file", _("文件不能超过 %(limit)s MB。") % {"limit": 5})
         data["licence_id"] = licence_id
         return data
 

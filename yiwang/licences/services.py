@@ -128,7 +128,7 @@ def check_content(licence_type: LicenceType, content: dict[str, Any]) -> dict[st
     if problems:
         raise ValidationFailed(
             "invalid_licence_content",
-            _("证照内容不符合该类型的要求：") + "；".join(problems.values()),
+            _("证照内容不符合该类型的要求：") + _("；").join(str(v) for v in problems.values()),
             field=next(iter(problems)),
             details={"errors": problems},
         )

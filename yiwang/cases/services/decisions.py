@@ -242,7 +242,7 @@ def check_bundle_done(case: Case, actor: Any) -> None:
     )
     issued = _("（电子证照已签发，可在“我的证照”查看）")
     lines = [
-        f"· {m.item.name}：{m.get_status_display()}"
+        _("· %(item)s：%(status)s") % {"item": m.item.name, "status": m.get_status_display()}
         + (issued if (m.result or {}).get("licence_ids") else "")
         for m in members
     ]
