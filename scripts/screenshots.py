@@ -197,6 +197,38 @@ def _case_page(page: Page, base: str) -> None:
     page.goto(case_url)
 
 
+def _open_marriage_licence(page: Page, base: str) -> str:
+    """张伟's 结婚证 from 我的证照; returns its id."""
+    _as_persona(page, base, "张伟")
+    page.goto(base + "/licences/")
+    row = page.locator("main tbody tr").filter(has_text="结婚证").first
+    licence_id = row.locator(".muted").first.inner_text().strip()
+    _click_through(page, row.get_by_role("link", name="结婚证"))
+    return licence_id
+
+
+def _wallet(page: Page, base: str) -> None:
+    _as_persona(page, base, "张伟")
+    page.goto(base + "/licences/")
+
+
+def _licence(page: Page, base: str) -> None:
+    """The licence page; also its PDF (page 1 as licence-pdf.png, the certificate itself)."""
+    licence_id = _open_marriage_licence(page, base)
+    pdf = page.request.get(f"{base}/licences/{licence_id}/pdf").body()
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    document[0].render(scale=1.4).to_pil().save(OUT / "licence-pdf.png")
+    document.close()
+
+
+def _verify(page: Page, base: str) -> None:
+    """What the QR code opens: the public verification of 张伟's 结婚证."""
+    licence_id = _open_marriage_licence(page, base)
+    page.goto(f"{base}/licences/verify/{licence_id}/")
+
+
 def _worklist(page: Page, base: str) -> None:
     _as_persona(page, base, "孙建国")
     page.goto(base + "/cases/worklist/")
@@ -225,6 +257,9 @@ SHOTS: tuple[Shot, ...] = (
     Shot("case", _case_page),  # before the worklist: it makes the case the worklist shows
     Shot("worklist", _worklist),
     Shot("counter", _counter),
+    Shot("wallet", _wallet),
+    Shot("licence", _licence),
+    Shot("verify", _verify),
 )
 
 
