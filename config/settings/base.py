@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "yiwang.accounts.middleware.IdleTimeoutMiddleware",
     "yiwang.accounts.middleware.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "yiwang.core.middleware.NulCharacterMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "yiwang.core.middleware.SecurityHeadersMiddleware",
     "yiwang.core.middleware.DomainErrorMiddleware",

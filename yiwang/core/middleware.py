@@ -41,6 +41,56 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class NulCharacterMiddleware:
+    """400 for a NUL character in the path, the query or a JSON body, before any view runs.
+
+    No legitimate input holds NUL, PostgreSQL refuses it in text ("A string literal cannot
+    contain NUL characters", a 500 if it got that far), and Django's form fields already refuse
+    it; this covers URL parameters and JSON APIs in one place. Uploaded files (multipart) are
+    left to the upload checks: binary content may hold NUL.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or "\x00" in request.path_info:
+            return True
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                return True
+        content_type = request.content_type or ""
+        if request.method in ("POST", "PUT", "PATCH") and (
+            content_type == "application/json" or content_type.endswith("+json")
+        ):
+            body = request.body
+            return b"\x00" in body or b"\\u0000" in body
+        return False
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not self._has_nul(request):
+            return self.get_response(request)
+        message = _("请求中含有不允许的空字符（NUL）。")
+        if request.path.startswith(_PROBLEM_PREFIXES):
+            body = problem_body(
+                status=400,
+                title="Bad request",
+                detail=message,
+                code="nul_character",
+                instance=request.path.replace("\x00", ""),
+            )
+            return HttpResponse(
+                json.dumps(body, ensure_ascii=False), status=400, content_type=PROBLEM_CONTENT_TYPE
+            )
+        return render(
+            request,
+            "ui/error.html",
+            {"status": 400, "code": "nul_character", "message": message},
+            status=400,
+        )
+
+
 class DomainErrorMiddleware:
     """A DomainError escaping an HTML view becomes a message on an error page with its status.
 
