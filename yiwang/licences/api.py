@@ -153,7 +153,9 @@ def verify_document(request: HttpRequest, payload: VerifyDocumentIn) -> dict[str
 )
 def verify_file(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     if file.size is not None and file.size > verification.MAX_UPLOAD_BYTES:
-        raise ValidationFailed("file_too_large", _("文件不能超过 %(limit)s MB。") % {"limit": 5}, field="file")
+        raise ValidationFailed(
+            "file_too_large", _("文件不能超过 %(limit)s MB。") % {"limit": 5}, field="file"
+        )
     return verification.verify_file(file.read(verification.MAX_UPLOAD_BYTES + 1)).public()
 
 

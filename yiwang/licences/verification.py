@@ -226,7 +226,9 @@ def verify_pdf(raw: bytes) -> Verdict:
 def verify_file(raw: bytes) -> Verdict:
     """A presented file: PDF (by its magic) or the JSON form."""
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed("file_too_large", _("文件不能超过 %(limit)s MB。") % {"limit": 5}, field="file")
+        raise ValidationFailed(
+            "file_too_large", _("文件不能超过 %(limit)s MB。") % {"limit": 5}, field="file"
+        )
     if raw.lstrip()[:5] == b"%PDF-":
         return verify_pdf(raw)
     return verify_json(raw)

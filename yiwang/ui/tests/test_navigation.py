@@ -22,7 +22,13 @@ def test_an_anonymous_visitor_sees_the_home_page_the_services_and_the_login() ->
 
 
 def test_entries_whose_section_does_not_exist_yet_are_left_out(citizen: User) -> None:
-    assert build_navigation(citizen).keys == ["home", "services", "verify_licence", "my_cases", "my_licences"]
+    assert build_navigation(citizen).keys == [
+        "home",
+        "services",
+        "verify_licence",
+        "my_cases",
+        "my_licences",
+    ]
 
 
 @WITH_SECTIONS
