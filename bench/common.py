@@ -161,3 +161,23 @@ def wrk_p99_ms(out: str) -> float:
     if match is None:
         sys.exit(f"could not read wrk latency:\n{out}")
     return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
+
+
+def wrk_rps_p99(
+    url: str, *, script: str, seconds: int, connections: int, threads: int = 2, check: bool = True
+) -> tuple[float, float]:
+    """(requests/s, p99 in ms) measured by ``wrk --latency`` with a Lua ``script``; exits on
+    any non-2xx answer or socket error unless ``check`` is false (a warm-up while workers boot)."""
+    binary = require("wrk", "wrk")
+    args = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    out = subprocess.run(
+        [*args, "-s", script, url], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if match is None:
+        sys.exit(f"could not read wrk output:\n{out}")
+    for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors:.*"):
+        failed = re.search(pattern, out)
+        if failed and check:
+            sys.exit(f"requests failed ({failed.group(0)}):\n{out}")
+    return float(match.group(1)), wrk_p99_ms(out)

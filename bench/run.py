@@ -35,7 +35,7 @@ RESULT_RE = re.compile(
 @dataclass
 class Outcome:
     script: str
-    line: str
+    lines: list[str]  # every RESULT line the script printed (or one FAILED line)
     ok: bool
     seconds: float
     notes: list[str]
@@ -94,28 +94,56 @@ def run_script(path: Path) -> Outcome:
     sys.stdout.write(proc.stdout)
     sys.stderr.write(proc.stderr[-4000:])
     lines = [ln for ln in proc.stdout.strip().splitlines() if ln.strip()]
-    last = lines[-1] if lines else ""
+    results = [ln for ln in lines if RESULT_RE.match(ln)]
     notes = [ln[len("NOTE ") :] for ln in lines if ln.startswith("NOTE ")]
-    ok = proc.returncode == 0 and bool(RESULT_RE.match(last))
+    ok = proc.returncode == 0 and bool(results)
     if not ok:
-        last = f"FAILED (exit {proc.returncode}): {last or proc.stderr.strip()[-300:]}"
-    return Outcome(path.stem, last, ok, seconds, notes)
+        last = lines[-1] if lines else ""
+        results = [f"FAILED (exit {proc.returncode}): {last or proc.stderr.strip()[-300:]}"]
+    return Outcome(path.stem, results, ok, seconds, notes)
+
+
+def _kept_from_last_report(run: set[str]) -> tuple[list[str], list[str]]:
+    """Rows and notes of scripts not run this time (a subset run keeps the others' figures)."""
+    if not REPORT.exists():
+        return [], []
+    rows, notes = [], []
+    for line in REPORT.read_text(encoding="utf-8").splitlines():
+        row = re.match(r"^\| [^|]+ \| (bench_\w+) \|", line)
+        if row and row.group(1) not in run:
+            rows.append(line)
+        note = re.match(r"^- \*\*(bench_\w+)\*\*: ", line)
+        if note and note.group(1) not in run:
+            notes.append(line)
+    return rows, notes
 
 
 def write_report(outcomes: list[Outcome], argv: list[str]) -> None:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    rows = []
+    rows, notes = _kept_from_last_report({o.script for o in outcomes})
     for outcome in outcomes:
-        match = RESULT_RE.match(outcome.line)
-        if match:
-            g = match.groupdict()
-            rows.append(
-                f"| {g['name']} | {g['ours']} {g['ours_unit']} | {g['ref']} {g['ref_unit']} | "
-                f"{g['ratio']} | {outcome.seconds:.0f} s |"
-            )
-        else:
-            rows.append(f"| {outcome.script} | {outcome.line} | | | {outcome.seconds:.0f} s |")
-    notes = [f"- **{o.script}**: {n}" for o in outcomes for n in o.notes]
+        for line in outcome.lines:
+            match = RESULT_RE.match(line)
+            if match:
+                g = match.groupdict()
+                rows.append(
+                    f"| {g['name']} | {outcome.script} | {g['ours']} {g['ours_unit']} | "
+                    f"{g['ref']} {g['ref_unit']} | {g['ratio']} | {outcome.seconds:.0f} s |"
+                )
+            else:
+                rows.append(
+                    f"| {outcome.script} | {outcome.script} | {line} | | | "
+                    f"{outcome.seconds:.0f} s |"
+                )
+    notes += [f"- **{o.script}**: {n}" for o in outcomes for n in o.notes]
+    order = {p.stem: i for i, p in enumerate(sorted(BENCH.glob("bench_*.py")))}
+
+    def script_of(line: str) -> int:
+        found = re.match(r"^(?:\| [^|]+ \| |- \*\*)(bench_\w+)", line)
+        return order.get(found.group(1), len(order)) if found else len(order)
+
+    rows.sort(key=script_of)
+    notes.sort(key=script_of)
     text = [
         "# Performance",
         "",
@@ -123,14 +151,15 @@ def write_report(outcomes: list[Outcome], argv: list[str]) -> None:
         "`bench/` and run it again. Each benchmark measures ours and a reference in the same run on",
         "the same machine; `ratio` = ours / ref.",
         "",
-        f"Run: `{' '.join(['python', 'bench/run.py', *argv])}` on {now}.",
+        f"Last run: `{' '.join(['python', 'bench/run.py', *argv])}` on {now} (a run of some"
+        " benchmarks keeps the other rows from earlier runs).",
         "",
         "| Machine | |",
         "|---|---|",
         *[f"| {k} | {v} |" for k, v in machine()],
         "",
-        "| Benchmark | Ours | Reference | Ratio | Took |",
-        "|---|---|---|---|---|",
+        "| Benchmark | Script | Ours | Reference | Ratio | Took |",
+        "|---|---|---|---|---|---|",
         *rows,
         "",
     ]
@@ -151,7 +180,8 @@ def main(argv: list[str]) -> int:
     write_report(outcomes, argv)
     print(f"\nwrote {REPORT.relative_to(ROOT)}")
     for outcome in outcomes:
-        print(outcome.line)
+        for line in outcome.lines:
+            print(line)
     return 0 if all(o.ok for o in outcomes) else 1
 
 

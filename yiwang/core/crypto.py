@@ -27,6 +27,7 @@ key derivation, which is rare).
 
 from __future__ import annotations
 
+import functools
 import hmac as _hmac
 import os
 import unicodedata
@@ -197,6 +198,7 @@ def sm4_ecb_encrypt_block(key: bytes, block: bytes, iterations: int = 1) -> byte
 # The recommended curve (GB/T 32918.5).
 _P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
 _A = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC
+_B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
 _N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
 _G = (
     0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7,
@@ -277,15 +279,33 @@ def sm2_public_from_private(private_hex: str) -> str:
     return f"{point[0]:064x}{point[1]:064x}"
 
 
+@functools.lru_cache(maxsize=1024)
+def _sm2_z(public: bytes, user_id: bytes) -> bytes:
+    """Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) (GB/T 32918.2, 5.5), cached per key."""
+    if not user_id or len(user_id) * 8 > 0xFFFF:
+        raise CryptoError("SM2 signer id must be 1 to 8191 bytes")
+    return sm3(
+        (len(user_id) * 8).to_bytes(2, "big")
+        + user_id
+        + b"".join(v.to_bytes(32, "big") for v in (_A, _B, _G[0], _G[1]))
+        + public
+    )
+
+
 def sm2_sign(
     private_hex: str, public_hex: str, message: bytes, user_id: bytes = SM2_DEFAULT_USER_ID
 ) -> bytes:
-    """Sign ``message`` (SM3 with Z from ``user_id``); returns a DER signature."""
+    """Sign ``message`` (SM3 with Z from ``user_id``); returns a DER signature.
+
+    The digest e = SM3(Z ‖ M) is computed here (OpenSSL's SM3, Z cached per key) and GmSSL signs
+    it: ``gmssl_pyx.sm2_sign`` would set up a fresh signing context per call, which precomputes
+    32 nonces and uses one (≈ 10× slower)."""
     try:
-        return gmssl_pyx.sm2_sign(
-            _private_bytes(private_hex), _public_bytes(public_hex), message, signer_id=user_id
-        )
-    except (gmssl_pyx.GmsslInnerError, TypeError) as exc:
+        digest = sm3(_sm2_z(_public_bytes(public_hex), bytes(user_id)) + message)
+        return gmssl_pyx.sm2_sign_sm3_digest(_private_bytes(private_hex), digest)
+    except (gmssl_pyx.GmsslInnerError, TypeError, ValueError) as exc:
+        if isinstance(exc, CryptoError):
+            raise
         raise CryptoError(f"SM2 signing failed: {exc}") from exc
 
 

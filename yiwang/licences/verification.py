@@ -91,12 +91,34 @@ class Verdict:
         return data
 
 
+# What a verification reads: never the encrypted document, the signature or a key's private half.
+_PUBLIC_COLUMNS = (
+    "licence_id",
+    "holder_kind",
+    "holder_name",
+    "document_sm3",
+    "issued_at",
+    "valid_from",
+    "valid_until",
+    "status",
+    "status_changed_at",
+    "pdf_sm3",
+    "type__code",
+    "type__name",
+    "issuer__name",
+    "issuer__uscc",
+    "key__key_id",
+)
+
+
 def _find(licence_id: str) -> Licence | None:
-    return (
+    found = list(
         Licence.objects.select_related("type", "issuer", "key")
+        .only(*_PUBLIC_COLUMNS)
         .filter(licence_id=licence_id)
-        .first()
-    )
+        .order_by()[:1]
+    )  # licence_id is unique: no ORDER BY needed
+    return found[0] if found else None
 
 
 def _find_presented(licence_id: object) -> Licence | None:

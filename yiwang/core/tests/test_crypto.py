@@ -448,6 +448,23 @@ def test_a_signature_made_with_gmssl_directly_verifies_through_our_interface(ali
     assert sm2_verify(alice.public_hex, b"from gmssl", custom_id, user_id=b"dept-a")
 
 
+def test_our_signatures_verify_with_gmssl_directly_for_any_signer_id(alice):
+    """We compute e = SM3(Z ‖ M) ourselves (Z with the curve's a, b, G and the key) and GmSSL
+    signs the digest; GmSSL's own message verification must agree, default id or not."""
+    public = bytes.fromhex(alice.public_hex)
+    default_id = sm2_sign(alice.private_hex, alice.public_hex, b"to gmssl")
+    custom_id = sm2_sign(alice.private_hex, alice.public_hex, b"to gmssl", user_id=b"dept-a")
+
+    assert gmssl_pyx.sm2_verify(public, b"to gmssl", default_id)
+    assert gmssl_pyx.sm2_verify(public, b"to gmssl", custom_id, signer_id=b"dept-a")
+    assert not sm2_verify(alice.public_hex, b"to gmssl", custom_id)  # the id is bound
+
+
+def test_the_curve_constants_put_the_base_point_on_the_curve():
+    x, y = crypto._G
+    assert (y * y - (x**3 + crypto._A * x + crypto._B)) % crypto._P == 0
+
+
 def test_a_signature_read_back_as_a_memoryview_verifies(alice):
     signature = sm2_sign(alice.private_hex, alice.public_hex, b"m")
 
