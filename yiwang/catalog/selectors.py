@@ -160,7 +160,7 @@ def search_items(
     if department:
         if hasattr(department, "pk"):
             qs = qs.filter(department=department)
-        elif str(department).isdigit():
+        elif str(department).isdigit() and len(str(department)) < 18:  # a USCC may be all digits
             qs = qs.filter(department_id=int(department))
         else:
             qs = qs.filter(department__uscc=str(department))

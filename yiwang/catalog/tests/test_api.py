@@ -147,3 +147,23 @@ def test_nobody_else_imports(client, food):
         assert response.status_code == 403
         assert response.json()["code"] == "catalog_admin_only"
     assert ServiceItem.objects.count() == 2
+
+
+def test_a_department_whose_uscc_is_all_digits_is_found_by_uscc(client):
+    """A USCC may be 18 digits (the check character is a digit): it is not a database id."""
+    from yiwang.accounts import services as account_services
+    from yiwang.accounts.tests.factories import make_region
+    from yiwang.core.identifiers import make_uscc
+
+    body = next(
+        f"{n:08d}"
+        for n in range(10**7, 10**7 + 100)
+        if make_uscc("1", "1", "330102", f"{n:08d}").isdigit()
+    )
+    uscc = make_uscc("1", "1", "330102", body)
+    department = account_services.create_department(
+        "全数字代码局", uscc, make_region("330102000000")
+    )
+    make_item(department=department, name="数字局事项")
+    found = client.get(f"{API}/items", {"department": uscc}).json()
+    assert found["count"] == 1 and found["items"][0]["name"] == "数字局事项"
