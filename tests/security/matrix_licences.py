@@ -321,6 +321,24 @@ ENTRIES = [
         ),
         counts=(LicenceUse,),
     ),
+    # The clerk's page of the same: the party is chosen, never typed.
+    Parameterised(
+        "licences:case_licences",
+        make=_case_with_licence,
+        kwargs=lambda made: {"number": made["case"].number},
+        allowed=(CASE_CLERK_A,),
+        refused=(
+            CITIZEN_A,
+            CITIZEN_B,
+            CLERK_A,
+            CLERK_B,
+            OUTSIDER_STAFF,
+            AUDITOR,
+            LICENCE_OFFICER_A,
+        ),
+        payloads={"POST": {"party": "applicant", "purpose": "授权矩阵测试：核验经营资格"}},
+        counts=(LicenceUse,),
+    ),
     # Public: verification and the key directory show no one's personal data.
     Public(("licences:keys", "GET /api/v1/licences/keys"), note="The public key directory."),
     Public(

@@ -156,3 +156,23 @@ class ManageFilterForm(forms.Form):
     def __init__(self, *args: Any, types: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", _("全部")), *((t.code, t.name) for t in types)]  # type: ignore[attr-defined]
+
+
+class CaseLicenceLookupForm(forms.Form):
+    """一证通办 for a clerk: whose licences (the applicant's or the applying enterprise's) and
+    why (申请事由, bound to the case and shown to the holder)."""
+
+    party = forms.ChoiceField(label=_("调取对象"), choices=())
+    purpose = forms.CharField(
+        label=_("申请事由"),
+        max_length=200,
+        initial=_("审查办件材料"),
+        help_text=_("必填，不超过 200 字；持证人可在“我的证照”中看到每一次调用及事由。"),
+    )
+
+    def __init__(self, *args: Any, has_enterprise: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("applicant", _("申请人"))]
+        if has_enterprise:
+            choices.append(("enterprise", _("申请企业")))
+        self.fields["party"].choices = choices  # type: ignore[attr-defined]

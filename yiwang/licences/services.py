@@ -623,14 +623,10 @@ def require_usable(licence: Licence, *, field: str = "licence_id") -> None:
         )
 
 
-def fetch_for_case(
-    user: Any, *, case_number: str, holder_id: str, purpose: str, type_code: str = ""
-) -> list[Licence]:
-    """一证通办: a clerk of the case's department fetches a party's usable licences by ID number
-    (or USCC), with the purpose bound to the case. Each licence returned is recorded as a use."""
-    purpose = check_purpose(purpose)
+def case_for_clerk(user: Any, case_number: str) -> Case:
+    """The case, when ``user`` handles it in his department (intake, review or approval)."""
     case = (
-        Case.objects.select_related("department", "receiving_department")
+        Case.objects.select_related("department", "receiving_department", "applicant", "enterprise")
         .filter(number=str(case_number or "").strip())
         .first()
     )
@@ -638,6 +634,16 @@ def fetch_for_case(
         raise NotFound("case_not_found", _("办件不存在。"), field="case")
     if not staff_can(user, USE, case.department, case.receiving_department):
         raise PermissionDenied("case_not_in_department", _("只能为本部门办理的办件调用电子证照。"))
+    return case
+
+
+def fetch_for_case(
+    user: Any, *, case_number: str, holder_id: str, purpose: str, type_code: str = ""
+) -> list[Licence]:
+    """一证通办: a clerk of the case's department fetches a party's usable licences by ID number
+    (or USCC), with the purpose bound to the case. Each licence returned is recorded as a use."""
+    purpose = check_purpose(purpose)
+    case = case_for_clerk(user, case_number)
     person, enterprise = _holder_by_id(holder_id, field="holder_id")
     party = (person is not None and person.pk == case.applicant_id) or (
         enterprise is not None and enterprise.pk == case.enterprise_id
@@ -646,8 +652,35 @@ def fetch_for_case(
         raise PermissionDenied(
             "holder_not_case_party", _("只能调用本办件申请人（或申请企业）的电子证照。")
         )
+    return _fetch(user, case, person, enterprise, purpose, type_code)
+
+
+def fetch_for_case_party(
+    user: Any, *, case_number: str, party: str, purpose: str, type_code: str = ""
+) -> list[Licence]:
+    """The same for the clerk's page: ``party`` is ``applicant`` or ``enterprise`` (the
+    applying enterprise), so the clerk never types an ID number."""
+    purpose = check_purpose(purpose)
+    case = case_for_clerk(user, case_number)
+    if party == "enterprise":
+        if case.enterprise_id is None:
+            raise ValidationFailed("no_enterprise_party", _("本办件没有申请企业。"), field="party")
+        return _fetch(user, case, None, case.enterprise, purpose, type_code)
+    if party != "applicant":
+        raise ValidationFailed("invalid_party", _("请选择申请人或申请企业。"), field="party")
+    return _fetch(user, case, case.applicant, None, purpose, type_code)
+
+
+def _fetch(
+    user: Any,
+    case: Case,
+    person: Person | None,
+    enterprise: Enterprise | None,
+    purpose: str,
+    type_code: str,
+) -> list[Licence]:
     index = person.id_number_index if person else enterprise.uscc  # type: ignore[union-attr]
-    qs = Licence.objects.select_related("type", "issuer").filter(
+    qs = Licence.objects.select_related("type", "issuer", "key").filter(
         holder_index=index, status=LicenceStatus.VALID
     )
     if type_code:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("shared/<str:token>/", views.shared, name="shared"),
     path("manage/", views.manage, name="manage"),
     path("manage/issue/", views.issue, name="issue"),
+    path("cases/<str:number>/", views.case_licences, name="case_licences"),
     path("<licence_id:licence_id>/", views.detail, name="detail"),
     path("<licence_id:licence_id>/pdf", views.download_pdf, name="pdf"),
     path("<licence_id:licence_id>/json", views.download_json, name="json"),

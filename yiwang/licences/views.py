@@ -36,6 +36,7 @@ from yiwang.core.masking import Audience, mask_id_number
 from yiwang.licences import keys, selectors, services, verification
 from yiwang.licences import render as licence_render
 from yiwang.licences.forms import (
+    CaseLicenceLookupForm,
     IssueForm,
     IssueTypeForm,
     ManageFilterForm,
@@ -525,3 +526,31 @@ def _issue_once(
     if response.status_code == 201:
         return response.content.decode(), {}
     return None, json.loads(response.content or b"{}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_licences(request: HttpRequest, number: str) -> HttpResponse:
+    """一证通办: a clerk handling the case fetches the applicant's (or enterprise's) usable
+    licences with a purpose; each one shown is recorded as a use the holder sees."""
+    case = services.case_for_clerk(request.user, number)
+    form = CaseLicenceLookupForm(request.POST or None, has_enterprise=bool(case.enterprise_id))
+    found: list[tuple[Licence, list[tuple[str, str, str]]]] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            licences = services.fetch_for_case_party(
+                request.user,
+                case_number=case.number,
+                party=form.cleaned_data["party"],
+                purpose=form.cleaned_data["purpose"],
+            )
+        except ValidationFailed as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            found = [(lic, content_rows(lic, selectors.document_of(lic))) for lic in licences]
+    return render(
+        request,
+        "licences/case_licences.html",
+        {"case": case, "form": form, "found": found},
+        status=422 if form.errors else 200,
+    )

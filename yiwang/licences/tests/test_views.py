@@ -464,3 +464,51 @@ def test_an_unknown_type_sends_the_officer_back_to_the_type_choice(lcast: Licenc
     officer = login_as(Client(), lcast.officer_a)
     html = page(officer, "/licences/manage/issue/?type=NOPE%00", status=422)
     assert "没有该证照类型，或已停用。" in html and 'name="holder_id"' not in html
+
+
+# --- 一证通办 for clerks -------------------------------------------------------------------------
+
+
+def _case_of(lcast):
+    from yiwang.cases.services import submit_online
+    from yiwang.cases.tests.factories import all_materials, full_form
+
+    return submit_online(
+        lcast.citizen, lcast.base.item, form=full_form(), materials=all_materials()
+    )
+
+
+def test_a_reviewer_fetches_the_applicants_licences_for_his_case_and_the_use_is_recorded(lcast):
+    from yiwang.licences.models import LicenceUse
+
+    licence = issue_to_citizen(lcast)
+    case = _case_of(lcast)
+    client = login_as(Client(), lcast.base.reviewer_a)
+    url = f"/licences/cases/{case.number}/"
+    page = client.get(url)
+    assert page.status_code == 200 and "申请事由" in page.content.decode()
+    assert not LicenceUse.objects.exists()  # opening the form reads nothing
+    answer = client.post(url, {"party": "applicant", "purpose": "核验经营资格"})
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert licence.licence_id in html and "示范小吃店" in html
+    use = LicenceUse.objects.get(licence=licence)
+    assert use.case == case and use.purpose.startswith("核验经营资格")
+    assert use.actor == lcast.base.reviewer_a
+
+
+def test_the_clerk_page_needs_a_purpose_and_refuses_other_departments(lcast):
+    from yiwang.licences.models import LicenceUse
+
+    issue_to_citizen(lcast)
+    case = _case_of(lcast)
+    url = f"/licences/cases/{case.number}/"
+    empty = login_as(Client(), lcast.base.reviewer_a).post(
+        url, {"party": "applicant", "purpose": " "}
+    )
+    assert empty.status_code == 422
+    other = login_as(Client(), lcast.base.reviewer_b)
+    assert other.get(url).status_code == 403
+    assert other.post(url, {"party": "applicant", "purpose": "看看"}).status_code == 403
+    assert login_as(Client(), lcast.citizen).get(url).status_code in (403, 404)
+    assert not LicenceUse.objects.exists()
