@@ -48,7 +48,7 @@ def test_the_audit_administrator_sees_only_the_audit_log(
     visitor.sign_in("auditor", DEMO_PASSWORD)
     visitor.enter_code(authenticator.code_for("auditor"))
     assert visitor.signed_in_name() == "曹立新"
-    assert visitor.nav_links() == ["首页", "审计日志"]
+    assert visitor.nav_links() == ["首页", "证照核验", "审计日志"]
     audit_log = visitor.page.locator("nav.site-nav--wide").get_by_role("link", name="审计日志")
     # The ledger's list in Django's admin: outside the design system, so not followed here.
     assert audit_log.get_attribute("href") == "/admin/core/ledgerentry/"
