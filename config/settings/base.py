@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yiwang.workflow",
     "yiwang.cases",
     "yiwang.licences",
+    "yiwang.hotline",
     "yiwang.ui",
 ]
 
