@@ -209,6 +209,11 @@ EMAIL_BACKEND = env_str("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.conso
 # and the case number format (docs/cases.md, "Numbering").
 YIWANG_SMS_SENDER = env_str("YIWANG_SMS_SENDER", "yiwang.cases.notifications.LoggingSmsSender")
 YIWANG_CASE_NUMBER_FORMAT = env_str("YIWANG_CASE_NUMBER_FORMAT", "{prefix}{date:%Y%m%d}{seq:04d}")
+# 12345: the demand classifier's model file (manage.py retrain_classifier writes it; without it
+# the classifier trains from the shipped corpus on first use).
+YIWANG_HOTLINE_MODEL_PATH = Path(
+    env_str("YIWANG_HOTLINE_MODEL_PATH", str(VAR_DIR / "hotline-model.npz"))
+)
 # The public address of this deployment, printed in licence QR codes (电子证照核验链接).
 YIWANG_PUBLIC_URL = env_str("YIWANG_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -121,7 +121,7 @@ class Ticket(models.Model):
     dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
     sign_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
-    due_at = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    due_at = models.DateTimeField(_("办理截止时间"), null=True, blank=True)
     extended_amount = models.PositiveIntegerField(default=0)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answer = models.TextField(_("答复内容"), blank=True)
@@ -130,7 +130,7 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(default=0)
     return_count = models.PositiveSmallIntegerField(default=0)
-    supervised = models.BooleanField(_("督办"), default=False)
+    supervised = models.BooleanField(_("已督办"), default=False)
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
