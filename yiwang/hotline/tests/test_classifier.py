@@ -376,7 +376,6 @@ def test_the_retrain_command_refuses_a_missing_or_broken_corpus(tmp_path):
 # ---------------------------------------------------------------- the shipped corpus
 
 
-@pytest.mark.skipif(not SHIPPED_CORPUS.exists(), reason="the corpus is not shipped yet")
 def test_the_retrain_command_on_the_shipped_corpus_reports_a_useful_model(tmp_path):
     examples = load_corpus()
     taxonomy = json.loads((SHIPPED_CORPUS.parent / "taxonomy.json").read_text(encoding="utf-8"))
