@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
+
+from yiwang.core.sequences import advance
 
 DEFAULT_FORMAT = "{prefix}{date:%Y%m%d}{seq:04d}"
 
@@ -26,19 +27,10 @@ def number_format() -> str:
     return str(getattr(settings, "YIWANG_CASE_NUMBER_FORMAT", "") or DEFAULT_FORMAT)
 
 
-# One statement: start the day's sequence at 1, or advance it; the row stays locked until the
-# transaction ends (concurrent allocators of the same prefix and day wait for it).
-_ADVANCE_SQL = (
-    'INSERT INTO "cases_casesequence" ("prefix", "day", "last") VALUES (%s, %s, 1) '
-    'ON CONFLICT ("prefix", "day") DO UPDATE SET "last" = "cases_casesequence"."last" + 1 '
-    'RETURNING "last"'
-)
-
-
 def _next_sequence(prefix: str, day: dt.date) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE_SQL, [prefix, connection.ops.adapt_datefield_value(day)])
-        return int(cursor.fetchone()[0])
+    from yiwang.cases.models import CaseSequence
+
+    return advance(CaseSequence, prefix=prefix, day=day)
 
 
 def allocate_number(prefix: str, at: dt.datetime | None = None) -> str:

@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import connection
 from django.utils import timezone
+
+from yiwang.core.sequences import advance
 
 PREFIX = "12345"
 NUMBER_FORMAT = "{prefix}{date:%Y%m%d}{seq:06d}"
 
-_ADVANCE_SQL = (
-    'INSERT INTO "hotline_ticketsequence" ("day", "last") VALUES (%s, 1) '
-    'ON CONFLICT ("day") DO UPDATE SET "last" = "hotline_ticketsequence"."last" + 1 '
-    'RETURNING "last"'
-)
-
 
 def _next_sequence(day: dt.date) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_ADVANCE_SQL, [connection.ops.adapt_datefield_value(day)])
-        return int(cursor.fetchone()[0])
+    from yiwang.hotline.models import TicketSequence
+
+    return advance(TicketSequence, day=day)
 
 
 def allocate_number(at: dt.datetime | None = None) -> str:

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import Department
+from yiwang.accounts.services.audit import actor_of
 from yiwang.core.crypto import (
     Sm2KeyPair,
     derive_key,
@@ -117,7 +118,7 @@ def rotate_key(department: Department, *, actor: Any = "system", reason: str = "
         key.save(update_fields=["status", "retired_at"])
     made = _create(department)
     record_event(
-        actor=actor if isinstance(actor, str) else f"user:{actor.pk}",
+        actor=actor if isinstance(actor, str) else actor_of(actor),
         action="licences.key_rotated",
         object_type="licences.signingkey",
         object_id=made.key_id,

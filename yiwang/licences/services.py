@@ -8,18 +8,18 @@ holder (in-app; email/SMS after commit).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import Department, Enterprise, Person, User
 from yiwang.accounts.selectors import decrypt_id_number, find_person_by_id_number
+from yiwang.accounts.services.audit import actor_of
 from yiwang.cases.models import Case
 from yiwang.cases.services.base import staff_can
 from yiwang.core.crypto import field_encryption_key, sm2_sign, sm3_hex, sm4_gcm_encrypt
@@ -27,11 +27,13 @@ from yiwang.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from yiwang.core.identifiers import make_licence_id, validate_resident_id, validate_uscc
 from yiwang.core.ledger import record_event
 from yiwang.core.ledger.encoding import timestamp_text
+from yiwang.core.sequences import advance
 from yiwang.licences import documents, keys, states
 from yiwang.licences.models import (
     HolderKind,
     Licence,
     LicenceEvent,
+    LicenceSequence,
     LicenceStatus,
     LicenceType,
     LicenceUse,
@@ -48,12 +50,6 @@ REASON_MAX = 500
 SHARE_MAX_DAYS = 30
 PERSONAL_DATA_READ = "personal_data.read"
 DOCUMENT_AAD = b"yiwang.licence.document.v1\x00"
-
-
-def _actor(user: Any) -> str:
-    if user is None:
-        return "system"
-    return f"user:{user.pk}"
 
 
 def _event(
@@ -137,20 +133,10 @@ def check_content(licence_type: LicenceType, content: dict[str, Any]) -> dict[st
 
 # --- issuance ------------------------------------------------------------------------------------
 
-_ADVANCE_SQL = (
-    'INSERT INTO "licences_licencesequence" ("prefix", "day", "last") VALUES (%s, %s, 1) '
-    'ON CONFLICT ("prefix", "day") DO UPDATE SET "last" = "licences_licencesequence"."last" + 1 '
-    'RETURNING "last"'
-)
-
 
 def _next_serial(licence_type: LicenceType, issuer: Department, day: dt.date) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _ADVANCE_SQL,
-            [f"{licence_type.code}.{issuer.uscc}", connection.ops.adapt_datefield_value(day)],
-        )
-        seq = int(cursor.fetchone()[0])
+    """流水号: the day and at least 3 digits of a daily counter per (type, issuer)."""
+    seq = advance(LicenceSequence, prefix=f"{licence_type.code}.{issuer.uscc}", day=day)
     return f"{day:%Y%m%d}{seq:03d}"
 
 
@@ -254,7 +240,7 @@ def issue(
     )
     _event(licence, "issue", actor, at=now, data={"case": case.number if case else ""})
     record_event(
-        actor=_actor(actor),
+        actor=actor_of(actor),
         action="licences.issued",
         object_type="licences.licence",
         object_id=licence_id,
@@ -459,7 +445,7 @@ def change_status(user: Any, licence: Licence, action: str, reason: str) -> Lice
         data={"from": before, "to": licence.status},
     )
     record_event(
-        actor=_actor(user),
+        actor=actor_of(user),
         action=f"licences.{action}",
         object_type="licences.licence",
         object_id=licence.licence_id,
@@ -483,7 +469,8 @@ def change_status(user: Any, licence: Licence, action: str, reason: str) -> Lice
 
 
 def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """What is stored of a share token (SM3, like API tokens): the token itself never is."""
+    return sm3_hex(token.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -520,7 +507,7 @@ def create_share_link(user: Any, licence: Licence, *, hours: int) -> NewShareLin
     )
     _event(licence, "share", user, data={"share_link": link.pk, "hours": hours})
     record_event(
-        actor=_actor(user),
+        actor=actor_of(user),
         action="licences.shared",
         object_type="licences.licence",
         object_id=licence.licence_id,
@@ -592,7 +579,7 @@ def record_use(
         at=now,
     )
     record_event(
-        actor=_actor(actor) if not isinstance(actor, str) else actor,
+        actor=actor if isinstance(actor, str) else actor_of(actor),
         action=PERSONAL_DATA_READ,
         object_type="accounts.person" if licence.holder_person_id else "licences.licence",
         object_id=str(licence.holder_person_id or licence.licence_id),
