@@ -190,3 +190,33 @@ def test_the_issuing_department_revokes_a_licence_and_verification_says_so(
     assert verdict(visitor) == "已撤销或失效"  # revoked comes before expired
     visitor.visit("/cases/notifications/")
     assert visitor.main.locator("li.card").filter(has_text="已撤销").count() >= 1
+
+
+def test_a_reviewer_fetches_the_applicants_licences_instead_of_asking_for_paper(
+    visitor: Visitor, open_visitor: Callable[..., Visitor], authenticator: Authenticator
+) -> None:
+    visitor.sign_in("zhangwei", DEMO_PASSWORD)
+    submit_the_newborn_bundle(visitor)
+    members = visitor.main.locator("section.card", has_text="成员事项").locator("li")
+    number = members.filter(has_text="出生登记").get_by_role("link").inner_text().strip()
+
+    reviewer = open_visitor()
+    reviewer.sign_in_with_code(
+        "reviewer.ga", DEMO_PASSWORD, lambda: authenticator.code_for("reviewer.ga")
+    )
+    reviewer.visit(f"/cases/{number}/")
+    reviewer.click_through(reviewer.main.get_by_role("link", name="一证通办：调取申请人的电子证照"))
+    reviewer.main.get_by_label("申请事由").fill("核验父母婚姻状况（出生登记）")
+    reviewer.click_through(reviewer.main.get_by_role("button", name="调取电子证照"))
+    found = reviewer.main.inner_text()
+    assert "结婚证" in found and "李娜" in found  # the content, so no paper copy is needed
+
+    # 张伟 sees who used his licence and why.
+    open_licence(visitor, "结婚证")
+    assert "核验父母婚姻状况（出生登记）" in visitor.main.inner_text()
+
+
+def test_anyone_reads_the_public_key_directory(visitor: Visitor) -> None:
+    visitor.visit("/licences/keys/")
+    assert visitor.main.locator("code").count() >= 1
+    assert "示范市民政局" in visitor.main.inner_text()
