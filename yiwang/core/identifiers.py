@@ -208,6 +208,36 @@ def validate_phone(value: object, field: str = "phone") -> str:
     return text
 
 
+# 固定电话: 0 + area code (010, 02x, or 0 + 3 digits from 3–9) + a 7–8 digit number that starts
+# with 2–9, then an optional extension of 1–6 digits ("-8001", "转8001", "ext 8001").
+_LANDLINE_RE = re.compile(
+    r"(?P<area>010|02[0-9]|0[3-9][0-9]{2})-?(?P<number>[2-9][0-9]{6,7})"
+    r"(?:(?:-|转|ext\.?|x)(?P<ext>[0-9]{1,6}))?",
+    re.IGNORECASE,
+)
+
+
+def validate_contact_phone(value: object, field: str = "phone") -> str:
+    """A mobile number (as ``validate_phone``) or a landline with its area code, normalised as
+    ``0571-88886666`` (``-8001`` for an extension). A 12345 caller may ring from either."""
+    try:
+        return validate_phone(value, field)
+    except ValidationFailed:
+        pass
+    text = re.sub(r"[ \u3000\t()（）]+", "", _clean(value) or "")
+    if text.startswith("+86"):
+        text = "0" + text[3:] if not text[3:].startswith("0") else text[3:]
+    match = _LANDLINE_RE.fullmatch(text)
+    if match is None:
+        raise ValidationFailed(
+            "invalid_phone",
+            _("联系电话应为11位手机号码，或带区号的固定电话（如0571-88886666）。"),
+            field=field,
+        )
+    normalised = f"{match['area']}-{match['number']}"
+    return f"{normalised}-{match['ext']}" if match["ext"] else normalised
+
+
 # --- 行政区划 12 digits -------------------------------------------------------------------------
 
 _REGION_RE = re.compile(r"[0-9]{12}")

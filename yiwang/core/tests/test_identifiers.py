@@ -22,6 +22,7 @@ from yiwang.core.identifiers import (
     resident_id_check,
     township_kind,
     uscc_check,
+    validate_contact_phone,
     validate_licence_id,
     validate_phone,
     validate_region_code,
@@ -473,6 +474,46 @@ def test_generated_phone_numbers_normalise_to_their_eleven_digits(case):
     number, typed = case
 
     assert validate_phone(typed) == number
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalised"),
+    [
+        ("13800138000", "13800138000"),  # a mobile stays a mobile
+        ("+86 138 0013 8000", "13800138000"),
+        ("0571-88886666", "0571-88886666"),
+        ("057188886666", "0571-88886666"),
+        ("010 6512 3456", "010-65123456"),
+        ("(0571)88886666-8001", "0571-88886666-8001"),
+        ("021-88886666转12", "021-88886666-12"),
+        ("+86 571 88886666", "0571-88886666"),
+        ("0898-6512345", "0898-6512345"),  # seven-digit numbers still exist
+    ],
+)
+def test_a_caller_may_give_a_mobile_or_a_landline_with_its_area_code(typed, normalised):
+    assert validate_contact_phone(typed) == normalised
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "88886666",  # no area code
+        "0571-08886666",  # a subscriber number never starts with 0 or 1
+        "021-1234567",
+        "0123-4567890",  # no area code starts with 01 but 010
+        "0571-888866661",  # nine digits
+        "12345",
+        "0571-88886666-1234567",  # extension too long
+        *MALFORMED,
+    ],
+    ids=repr,
+)
+def test_it_rejects_a_contact_number_that_is_neither(value):
+    with pytest.raises(ValidationFailed) as excinfo:
+        validate_contact_phone(value, field="caller_phone")
+
+    assert excinfo.value.code == "invalid_phone"
+    assert excinfo.value.field == "caller_phone"
 
 
 # --- 行政区划 ---------------------------------------------------------------------------------
