@@ -58,23 +58,33 @@ def active_staff_roles(user: Any) -> list[StaffRole]:
     )
 
 
-def _scope_roles(user: Any, *, include_admin_duties: bool) -> list[StaffRole]:
+def _scope_roles(
+    user: Any, *, include_admin_duties: bool, capabilities: tuple[str, ...] | None = None
+) -> list[StaffRole]:
     roles = active_staff_roles(user)
     if any(sr.role.admin_duty == Role.AdminDuty.AUDIT for sr in roles):
         return []  # the auditor reads the ledger and nothing else
+    if capabilities is not None:
+        wanted = set(capabilities)
+        roles = [sr for sr in roles if wanted.intersection(sr.role.capabilities or [])]
     if include_admin_duties:
         return roles
     return [sr for sr in roles if not sr.role.admin_duty]
 
 
 def scope_q(
-    user: Any, department_field: str | None = "department", *, include_admin_duties: bool = False
+    user: Any,
+    department_field: str | None = "department",
+    *,
+    include_admin_duties: bool = False,
+    capabilities: tuple[str, ...] | None = None,
 ) -> Q | None:
     """The ``Q`` that selects objects whose department ``user`` may see, or None for nothing.
 
-    See ``scope_filter`` for the rules and the meaning of ``department_field``.
+    See ``scope_filter`` for the rules and the meaning of ``department_field``; with
+    ``capabilities`` only the roles holding one of them count.
     """
-    roles = _scope_roles(user, include_admin_duties=include_admin_duties)
+    roles = _scope_roles(user, include_admin_duties=include_admin_duties, capabilities=capabilities)
     if not roles:
         return None
     prefix = f"{department_field}__" if department_field else ""
