@@ -15,6 +15,7 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.core.errors import DomainError
 from yiwang.core.middleware import database_unavailable_response, is_database_unavailable
 from yiwang.core.problems import PROBLEM_CONTENT_TYPE, problem_body, problem_from_error
+from yiwang.hotline.api import router as hotline_router
 from yiwang.licences.api import router as licences_router
 from yiwang.workflow.api import router as workflow_router
 
@@ -109,3 +110,4 @@ api.add_router("/workflow", workflow_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/cases", cases_router)
 api.add_router("/licences", licences_router)
+api.add_router("/hotline", hotline_router)

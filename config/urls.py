@@ -11,6 +11,8 @@ urlpatterns = [
     path("cases/", include("yiwang.cases.urls")),
     path("services/", include("yiwang.catalog.urls")),
     path("licences/", include("yiwang.licences.urls")),
+    path("hotline/", include("yiwang.hotline.urls")),
+    path("open311/v2/", include("yiwang.hotline.open311.urls")),
     path("", include("yiwang.ui.urls")),
 ]
 

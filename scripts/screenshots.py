@@ -242,6 +242,39 @@ def _counter(page: Page, base: str) -> None:
     _click_through(page, main.get_by_role("button", name="选择事项"))
 
 
+def _hotline_desk(page: Page, base: str) -> None:
+    """The agent's intake screen with the classifier's suggestions under the typed demand."""
+    _as_persona(page, base, "林小雨")
+    page.goto(base + "/hotline/desk/")
+    main = page.locator("main")
+    main.locator("input[name=caller_phone]").fill("13800000102")
+    main.locator("textarea[name=content]").fill(
+        "文昌路夜市烧烤摊每天晚上开到凌晨两点，油烟和噪音很大，孩子没法睡觉。"
+    )
+    main.locator("input[name=category_code]").first.wait_for(timeout=15_000)
+
+
+def _hotline_queue(page: Page, base: str) -> None:
+    _as_persona(page, base, "林小雨")
+    page.goto(base + "/hotline/tickets/?tab=all")
+
+
+def _hotline_department(page: Page, base: str) -> None:
+    _as_persona(page, base, "杨帆")  # 东湖城管分局: the streetlight hot spot's tickets
+    page.goto(base + "/hotline/department/")
+
+
+def _hotline_progress(page: Page, base: str) -> None:
+    _as_persona(page, base, "张伟")
+    page.goto(base + "/hotline/my/")
+    _click_through(page, page.locator("main a[href^='/hotline/my/1']").first)
+
+
+def _hotline_rates(page: Page, base: str) -> None:
+    _as_persona(page, base, "林小雨")
+    page.goto(base + "/hotline/rates/")
+
+
 SHOTS: tuple[Shot, ...] = (
     Shot("home", _goto("/")),
     Shot("login", _goto("/accounts/login/")),
@@ -260,6 +293,11 @@ SHOTS: tuple[Shot, ...] = (
     Shot("wallet", _wallet),
     Shot("licence", _licence),
     Shot("verify", _verify),
+    Shot("hotline-desk", _hotline_desk),
+    Shot("hotline-queue", _hotline_queue),
+    Shot("hotline-department", _hotline_department),
+    Shot("hotline-progress", _hotline_progress),
+    Shot("hotline-rates", _hotline_rates),
 )
 
 

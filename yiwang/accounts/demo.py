@@ -93,6 +93,21 @@ DEPARTMENTS: tuple[DepartmentSpec, ...] = (
     DepartmentSpec("dh_zwfw", "东湖区政务服务管理局", "东湖区政务服务局", DONGHU),
     DepartmentSpec("xl_zwfw", "西岭区政务服务管理局", "西岭区政务服务局", XILING),
     DepartmentSpec("hubin", "东湖区湖滨街道办事处", "湖滨街道", "339902001000"),
+    # The 12345 承办单位 the hotline's taxonomy names (yiwang/hotline/data/taxonomy.json).
+    DepartmentSpec("jt", "示范市交通运输局", "市交通运输局", CITY),
+    DepartmentSpec("cg", "示范市城市管理局", "市城管局", CITY),
+    DepartmentSpec("jy", "示范市教育局", "市教育局", CITY),
+    DepartmentSpec("zrzy", "示范市自然资源和规划局", "市自然资源规划局", CITY),
+    DepartmentSpec("ny", "示范市农业农村局", "市农业农村局", CITY),
+    DepartmentSpec("gjj", "示范市住房公积金管理中心", "市公积金中心", CITY, "", "2"),
+    DepartmentSpec("xf", "示范市消防救援支队", "市消防救援支队", CITY),
+    DepartmentSpec("tx", "示范市通信管理办公室", "市通信管理办", CITY),
+    DepartmentSpec("cl", "示范市残疾人联合会", "市残联", CITY, "", "2"),
+    DepartmentSpec("sw", "示范市水务集团有限公司", "市水务集团", CITY, "", "2"),
+    DepartmentSpec("gd", "国网示范市供电公司", "市供电公司", CITY, "", "2"),
+    DepartmentSpec("rq", "示范市燃气有限公司", "市燃气公司", CITY, "", "2"),
+    DepartmentSpec("cg_dh", "示范市城市管理局东湖分局", "东湖城管分局", DONGHU, "cg"),
+    DepartmentSpec("cg_xl", "示范市城市管理局西岭分局", "西岭城管分局", XILING, "cg"),
 )
 
 
@@ -125,6 +140,13 @@ ROLES: tuple[RoleSpec, ...] = (
         "话务员",
         Role.Scope.REGION_SUBTREE,
         capabilities=("hotline.intake", "hotline.dispatch"),
+    ),
+    RoleSpec(
+        "hotline_handler",
+        "接诉即办专员",
+        Role.Scope.OWN_DEPARTMENT,
+        # 签收, 退单, 延期 and 答复 of the 12345 tickets dispatched to his department.
+        capabilities=("hotline.handle",),
     ),
     RoleSpec(
         "data_officer",
@@ -165,6 +187,12 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("approver.yb", "田晓燕", "yb", "approver"),
     StaffSpec("approver.rs", "罗振宇", "rs", "approver"),
     StaffSpec("hotline", "林小雨", "hotline", "hotline_agent"),
+    StaffSpec("hotline.2", "许佳", "hotline", "hotline_agent"),
+    StaffSpec("handler.zj", "沈立军", "zj", "hotline_handler"),
+    StaffSpec("handler.cg", "杨帆", "cg_dh", "hotline_handler"),
+    StaffSpec("handler.scjg", "唐敏", "scjg", "hotline_handler"),
+    StaffSpec("handler.scjg_xl", "袁洁", "scjg_xl", "hotline_handler"),
+    StaffSpec("handler.cg_xl", "孔亮", "cg_xl", "hotline_handler"),
     StaffSpec("dataofficer", "黄思远", "sjj", "data_officer"),
     StaffSpec("inspector", "郑海涛", "scjg_dh", "inspector"),
     StaffSpec("inspector.2", "冯磊", "scjg_dh", "inspector"),

@@ -104,6 +104,12 @@ class Ticket(models.Model):
     )
     caller_name = models.CharField(_("来电人"), max_length=100, blank=True)
     caller_phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    caller_email = models.EmailField(_("电子邮箱"), blank=True)
+    # Open311 media_url: a link the caller gave; stored as text, never fetched by the server.
+    media_url = models.URLField(_("图片链接"), max_length=500, blank=True)
+    api_client = models.ForeignKey(
+        "ApiClient", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
     status = models.CharField(
         _("状态"), max_length=12, choices=TicketStatus.choices, default=TicketStatus.ACCEPTED
     )
@@ -123,6 +129,9 @@ class Ticket(models.Model):
     signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     due_at = models.DateTimeField(_("办理截止时间"), null=True, blank=True)
     extended_amount = models.PositiveIntegerField(default=0)
+    # 延期 asked by the department and not yet decided by the hotline (working days; 0 = none).
+    extension_requested = models.PositiveIntegerField(default=0)
+    extension_reason = models.TextField(blank=True)
     answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
     answer = models.TextField(_("答复内容"), blank=True)
     resolved = models.BooleanField(_("已解决"), null=True, blank=True)
@@ -146,10 +155,33 @@ class Ticket(models.Model):
             models.Index(
                 fields=["category", "region_code", "accepted_at"], name="ticket_cat_region"
             ),
+            # The agent's queue and the API list: newest first, a page at a time.
+            models.Index(fields=["-accepted_at", "-id"], name="ticket_accepted_desc"),
         ]
 
     def __str__(self) -> str:
         return self.number
+
+
+class TicketAttachment(models.Model):
+    """A file the caller or the agent attached (checked by ``core.uploads``)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="hotline/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TicketEvent(models.Model):
@@ -203,3 +235,62 @@ class TicketSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.last}"
+
+
+class ApiClient(models.Model):
+    """A machine client of the Open311 facade (an app, a mini-program, a partner platform). The
+    ``api_key`` is shown once on creation; only its SHA-256 is stored."""
+
+    name = models.CharField(_("接入方名称"), max_length=100)
+    key_prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    channel = models.CharField(
+        _("来源渠道"), max_length=8, choices=Channel.choices, default=Channel.API
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口接入方")
+        verbose_name_plural = _("接口接入方")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class HotSpot(models.Model):
+    """未诉先办: a spike of one category in one area over a window, handed to the responsible
+    department as a proactive task before more people have to call."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处置")
+        ACCEPTED = "accepted", _("处置中")
+        DONE = "done", _("已处置")
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="hot_spots")
+    region_code = models.CharField(_("区域"), max_length=12, db_index=True)
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="hot_spots"
+    )
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    count = models.PositiveIntegerField(_("诉求数"))
+    baseline = models.FloatField(_("基线"), default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    due_at = models.DateTimeField(_("处置期限"), null=True, blank=True)
+    result = models.TextField(_("处置结果"), blank=True)
+    tickets = models.ManyToManyField(Ticket, related_name="hot_spots", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("热点诉求")
+        verbose_name_plural = _("热点诉求")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["category", "region_code", "status"], name="hotspot_cat_region")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id} · {self.region_code} · {self.count}"

@@ -5,7 +5,8 @@
       │ ├─answer_directly (咨询当场答复)──▶ closed            │                       └─reopen (重办)──▶ dispatched
       │ └─merge (重复件)──▶ merged                            │
     dispatched/signed ──return (退单)──▶ returned ──redispatch (改派) / insist (维持)──▶ dispatched
-    signed ──extend (延期, approved)──▶ signed;  any open ──supervise (督办)──▶ (same)
+    signed ──request_extension (申请延期)──▶ signed ──approve_extension / decline_extension──▶ signed
+    any open ──supervise (督办)──▶ (same)
 
 ``python -m yiwang.hotline.states`` prints the table. Services move a ticket only through
 ``check_transition``; anything else is ``Conflict`` (``illegal_transition``).
@@ -58,7 +59,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("return", (DISPATCHED, SIGNED), RETURNED, gettext_lazy("退单")),
         _t("redispatch", (RETURNED,), DISPATCHED, gettext_lazy("改派")),
         _t("insist", (RETURNED,), DISPATCHED, gettext_lazy("维持原派单")),
-        _t("extend", (SIGNED,), None, gettext_lazy("延期")),
+        _t("request_extension", (SIGNED,), None, gettext_lazy("申请延期")),
+        _t("approve_extension", (SIGNED,), None, gettext_lazy("批准延期")),
+        _t("decline_extension", (SIGNED,), None, gettext_lazy("不予延期")),
         _t("supervise", (DISPATCHED, SIGNED, RETURNED, ANSWERED), None, gettext_lazy("督办")),
         _t("answer", (SIGNED,), ANSWERED, gettext_lazy("答复")),
         _t("callback", (ANSWERED,), CALLED_BACK, gettext_lazy("回访")),

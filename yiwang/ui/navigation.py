@@ -95,14 +95,14 @@ NAV_SPECS: tuple[NavSpec, ...] = (
     NavSpec("home", _("首页"), "ui:home", EVERYONE),
     # Public sections (shown once their apps exist).
     NavSpec("services", _("办事服务"), "catalog:index", _PUBLIC),
-    NavSpec("hotline", _("12345 诉求"), "hotline:index", _PUBLIC),
+    NavSpec("hotline", _("12345 诉求"), "hotline:citizen_new", _PUBLIC),
     NavSpec("ratings", _("好差评"), "ratings:public", _PUBLIC),
     NavSpec("opendata", _("数据开放"), "opendata:index", _PUBLIC),
     NavSpec("verify_licence", _("证照核验"), "licences:verify", EVERYONE),
     # A citizen's own space.
     NavSpec("my_cases", _("我的办件"), "cases:mine", frozenset({PERSON})),
     NavSpec("my_licences", _("我的证照"), "licences:mine", frozenset({PERSON})),
-    NavSpec("my_tickets", _("我的诉求"), "hotline:mine", frozenset({PERSON})),
+    NavSpec("my_tickets", _("我的诉求"), "hotline:my_tickets", frozenset({PERSON})),
     NavSpec("vault", _("个人数据宝"), "vault:index", frozenset({PERSON})),
     # Staff workbenches, opened by business roles (codes of the demo roles, capabilities).
     NavSpec(
@@ -123,10 +123,18 @@ NAV_SPECS: tuple[NavSpec, ...] = (
     NavSpec(
         "hotline_desk",
         _("12345 工单"),
-        "hotline:workbench",
+        "hotline:agent_desk",
         _STAFF,
         role_codes=frozenset({"hotline_agent"}),
-        capability_prefixes=("hotline.",),
+        capability_prefixes=("hotline.intake", "hotline.dispatch"),
+    ),
+    NavSpec(
+        "hotline_department",
+        _("承办工单"),
+        "hotline:department_worklist",
+        _STAFF,
+        role_codes=frozenset({"hotline_handler"}),
+        capability_prefixes=("hotline.handle",),
     ),
     NavSpec(
         "datahub",

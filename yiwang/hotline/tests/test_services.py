@@ -51,6 +51,7 @@ def test_a_ticket_lives_from_intake_to_closing_with_an_event_and_ledger_entry_pe
     )
     services.sign(hcast.clerk, ticket)
     services.extend(hcast.clerk, ticket, 3, "需要协调业委会")
+    services.decide_extension(hcast.agent, ticket, approve=True)
     services.supervise(hcast.agent, ticket, "请加快办理")
     services.answer(hcast.clerk, ticket, "已督促物业清扫。")
     services.callback(hcast.agent, ticket, resolved=True, satisfaction=5)
@@ -58,7 +59,17 @@ def test_a_ticket_lives_from_intake_to_closing_with_an_event_and_ledger_entry_pe
     ticket.refresh_from_db()
     assert ticket.status == "closed"
     assert ticket.closed_at is not None and ticket.supervised and ticket.extended_amount == 3
-    expected = ["intake", "dispatch", "sign", "extend", "supervise", "answer", "callback", "close"]
+    expected = [
+        "intake",
+        "dispatch",
+        "sign",
+        "request_extension",
+        "approve_extension",
+        "supervise",
+        "answer",
+        "callback",
+        "close",
+    ]
     assert actions(ticket) == expected
     ledger = LedgerEntry.objects.filter(object_type="hotline.ticket", object_id=str(ticket.pk))
     assert sorted(ledger.values_list("action", flat=True)) == sorted(
@@ -124,17 +135,57 @@ def test_the_urgency_overrides_the_category_limit(hcast):
     assert urgent.due_at - urgent.dispatched_at == dt.timedelta(hours=24)
 
 
-def test_an_extension_moves_the_deadline_by_working_days_up_to_ten_in_all(hcast):
+def test_an_approved_extension_moves_the_deadline_by_working_days_up_to_ten_in_all(hcast):
     ticket = dispatched_ticket(hcast)
     services.sign(hcast.clerk, ticket)
     before = local(ticket.due_at).date()
     services.extend(hcast.clerk, ticket, 4, "需现场勘查")
+    assert local(ticket.due_at).date() == before  # asked, not yet granted
+    services.decide_extension(hcast.agent, ticket, approve=True)
     assert count_working_days(before, local(ticket.due_at).date()) == 4
     services.extend(hcast.clerk, ticket, 6, "需协调多方")
+    services.decide_extension(hcast.agent, ticket, approve=True)
     with pytest.raises(Conflict) as exc:
         services.extend(hcast.clerk, ticket, 1, "再延一天")
     assert exc.value.code == "extension_too_long"
     assert Ticket.objects.get(pk=ticket.pk).extended_amount == 10
+
+
+def test_a_declined_extension_leaves_the_deadline_and_needs_a_note(hcast):
+    ticket = dispatched_ticket(hcast)
+    services.sign(hcast.clerk, ticket)
+    due = ticket.due_at
+    services.extend(hcast.clerk, ticket, 3, "需现场勘查")
+    with pytest.raises(ValidationFailed) as exc:
+        services.decide_extension(hcast.agent, ticket, approve=False, note=" ")
+    assert exc.value.code == "reason_required"
+
+    services.decide_extension(hcast.agent, ticket, approve=False, note="情况简单，请按期办结")
+
+    ticket.refresh_from_db()
+    assert (ticket.due_at, ticket.extended_amount, ticket.extension_requested) == (due, 0, 0)
+    assert actions(ticket)[-1] == "decline_extension"
+
+
+def test_one_extension_request_at_a_time_and_only_the_hotline_decides(hcast):
+    ticket = dispatched_ticket(hcast)
+    services.sign(hcast.clerk, ticket)
+    services.extend(hcast.clerk, ticket, 2, "需现场勘查")
+    with pytest.raises(Conflict) as exc:
+        services.extend(hcast.clerk, ticket, 1, "再申请一次")
+    assert exc.value.code == "extension_pending"
+    with pytest.raises(PermissionDenied):
+        services.decide_extension(hcast.clerk, ticket, approve=True)
+    with pytest.raises(PermissionDenied):
+        services.extend(hcast.other_clerk, ticket, 1, "别的单位")
+
+
+def test_there_is_nothing_to_decide_without_a_request(hcast):
+    ticket = dispatched_ticket(hcast)
+    services.sign(hcast.clerk, ticket)
+    with pytest.raises(Conflict) as exc:
+        services.decide_extension(hcast.agent, ticket, approve=True)
+    assert exc.value.code == "no_extension_pending"
 
 
 def test_the_most_specific_dispatch_rule_wins(hcast):
@@ -329,3 +380,14 @@ def test_syncing_the_taxonomy_twice_changes_nothing_the_second_time(db):
     second = sync_categories()
     assert (second.created, second.updated, second.deactivated) == (0, 0, 0)
     assert Category.objects.get(code=PROPERTY).parent.code == "0101"
+
+
+def test_a_pending_extension_request_does_not_survive_a_redispatch(hcast):
+    ticket = dispatched_ticket(hcast)
+    services.sign(hcast.clerk, ticket)
+    services.extend(hcast.clerk, ticket, 3, "需现场勘查")
+    services.return_ticket(hcast.clerk, ticket, "不属于本单位职责")
+    services.review_return(hcast.agent, ticket, "redispatch", hcast.scjg)
+
+    ticket.refresh_from_db()
+    assert (ticket.extension_requested, ticket.extension_reason) == (0, "")

@@ -18,16 +18,24 @@ WITH_SECTIONS = override_settings(ROOT_URLCONF="yiwang.ui.tests.urls")
 
 
 def test_an_anonymous_visitor_sees_the_home_page_the_services_and_the_login() -> None:
-    assert build_navigation(AnonymousUser()).keys == ["home", "services", "verify_licence", "login"]
+    assert build_navigation(AnonymousUser()).keys == [
+        "home",
+        "services",
+        "hotline",
+        "verify_licence",
+        "login",
+    ]
 
 
 def test_entries_whose_section_does_not_exist_yet_are_left_out(citizen: User) -> None:
     assert build_navigation(citizen).keys == [
         "home",
         "services",
+        "hotline",
         "verify_licence",
         "my_cases",
         "my_licences",
+        "my_tickets",
     ]
 
 
@@ -67,6 +75,12 @@ def test_a_counter_clerk_sees_the_case_workbench_and_the_shared_office(clerk: Us
 def test_a_role_opens_an_entry_by_capability_when_its_code_is_unknown() -> None:
     operator = make_staff_with("night_shift_operator", capabilities=("hotline.intake",))
     assert build_navigation(operator).keys == ["home", "hotline_desk", "office"]
+
+
+@WITH_SECTIONS
+def test_a_department_handler_gets_his_worklist_not_the_agents_desk() -> None:
+    handler = make_staff_with("hotline_handler", capabilities=("hotline.handle",))
+    assert build_navigation(handler).keys == ["home", "hotline_department", "office"]
 
 
 @WITH_SECTIONS
