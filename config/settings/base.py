@@ -97,6 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Small configuration tables (the 12345 taxonomy, dispatch rules) are cached per process for this
+# many seconds; a change saved in one process reaches the others within it (0: no cache).
+YIWANG_CONFIG_CACHE_SECONDS = env_int("YIWANG_CONFIG_CACHE_SECONDS", 30)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["yiwang.accounts.backends.LockoutAwareBackend"]

@@ -3,6 +3,7 @@
 Public API, stable for callers:
 
     record_event(actor=..., action=..., object_type=..., object_id=..., payload={...}) -> LedgerEntry
+    record_events([LedgerEvent(actor, action, object_type, object_id, payload), ...])  # one lock
     checkpoint() -> LedgerCheckpoint | None      # also: manage.py checkpoint_ledger (cron)
     verify() -> VerificationReport               # also: manage.py verify_ledger
 
@@ -16,7 +17,7 @@ Modules: ``encoding`` (the hashed and signed bytes), ``append`` (record_event, c
 docs/decisions/0004-audit-ledger.md explains the design and its limits.
 """
 
-from yiwang.core.ledger.append import checkpoint, record_event
+from yiwang.core.ledger.append import LedgerEvent, checkpoint, record_event, record_events
 from yiwang.core.ledger.encoding import (
     canonical_json,
     checkpoint_message,
@@ -43,6 +44,7 @@ from yiwang.core.models.ledger import GENESIS_HASH
 __all__ = [
     "GENESIS_HASH",
     "LEDGER_TABLES",
+    "LedgerEvent",
     "LedgerProblem",
     "LedgerTampered",
     "ProblemKind",
@@ -55,6 +57,7 @@ __all__ = [
     "install_guards",
     "lifted_guards",
     "record_event",
+    "record_events",
     "remove_guards",
     "signing_keypair",
     "timestamp_text",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +49,17 @@ def _check_text(name: str, value: object, *, required: bool) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class LedgerEvent:
+    """One event to append (``record_events``); the fields of ``record_event``."""
+
+    actor: str
+    action: str
+    object_type: str = ""
+    object_id: str = ""
+    payload: dict[str, Any] | None = None
+
+
 def record_event(
     *,
     actor: str,
@@ -60,14 +73,26 @@ def record_event(
     Costs three queries on PostgreSQL (lock, read head, insert) and two on SQLite. Every
     ``YIWANG_LEDGER_CHECKPOINT_EVERY`` entries a checkpoint is signed after the commit.
     """
-    _check_text("actor", actor, required=True)
-    _check_text("action", action, required=True)
-    _check_text("object_type", object_type, required=False)
-    _check_text("object_id", object_id, required=False)
-    if payload is not None and not isinstance(payload, dict):
-        raise TypeError("payload must be a dict")
-    payload_json = canonical_json(payload or {})
-    payload_digest = sm3_hex(payload_json.encode("utf-8"))
+    return record_events([LedgerEvent(actor, action, object_type, object_id, payload)])[0]
+
+
+def record_events(events: Sequence[LedgerEvent]) -> list[LedgerEntry]:
+    """Append ``events`` in order, chained one after the other, in the caller's transaction (or
+    a new one): the same entries as one ``record_event`` each, for the price of one (three
+    queries on PostgreSQL: lock, read head, one insert of all). Every event is checked before
+    anything is written."""
+    prepared = []
+    for event in events:
+        _check_text("actor", event.actor, required=True)
+        _check_text("action", event.action, required=True)
+        _check_text("object_type", event.object_type, required=False)
+        _check_text("object_id", event.object_id, required=False)
+        if event.payload is not None and not isinstance(event.payload, dict):
+            raise TypeError("payload must be a dict")
+        payload_json = canonical_json(event.payload or {})
+        prepared.append((event, payload_json, sm3_hex(payload_json.encode("utf-8"))))
+    if not prepared:
+        return []
 
     using = router.db_for_write(LedgerEntry)
     with transaction.atomic(using=using, savepoint=False):
@@ -78,35 +103,45 @@ def record_event(
             .values_list("seq", "entry_hash")
             .first()
         )
-        prev_seq, prev_hash = head if head is not None else (0, GENESIS_HASH)
-        seq = prev_seq + 1
+        first_seq, prev_hash = head if head is not None else (0, GENESIS_HASH)
+        seq = first_seq
         created_at = timezone.now()
-        entry = LedgerEntry(
-            seq=seq,
-            created_at=created_at,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            payload_json=payload_json,
-            payload_digest=payload_digest,
-            prev_hash=prev_hash,
-            entry_hash=entry_hash_of(
+        entries = []
+        for event, payload_json, payload_digest in prepared:
+            seq += 1
+            entry_hash = entry_hash_of(
                 prev_hash,
                 seq,
                 created_at,
-                actor,
-                action,
-                object_type,
-                object_id,
+                event.actor,
+                event.action,
+                event.object_type,
+                event.object_id,
                 payload_digest,
-            ),
-        )
-        entry.save(using=using)
+            )
+            entries.append(
+                LedgerEntry(
+                    seq=seq,
+                    created_at=created_at,
+                    actor=event.actor,
+                    action=event.action,
+                    object_type=event.object_type,
+                    object_id=event.object_id,
+                    payload_json=payload_json,
+                    payload_digest=payload_digest,
+                    prev_hash=prev_hash,
+                    entry_hash=entry_hash,
+                )
+            )
+            prev_hash = entry_hash
+        if len(entries) == 1:
+            entries[0].save(using=using)
+        else:
+            LedgerEntry.objects.using(using).bulk_create(entries)
         every = settings.YIWANG_LEDGER_CHECKPOINT_EVERY
-        if every > 0 and seq // every != prev_seq // every:
+        if every > 0 and seq // every != first_seq // every:
             transaction.on_commit(_checkpoint_after_commit, using=using, robust=True)
-    return entry
+    return entries
 
 
 def checkpoint(*, using: str | None = None) -> LedgerCheckpoint | None:

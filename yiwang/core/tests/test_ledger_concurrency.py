@@ -7,11 +7,12 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from yiwang.core.ledger import checkpoint, record_event, verify
+from yiwang.core.ledger import LedgerEvent, checkpoint, record_event, record_events, verify
 from yiwang.core.models.ledger import LedgerEntry
 
 THREADS = 8
 EVENTS_PER_THREAD = 25
+BATCH = 5  # divides EVENTS_PER_THREAD
 
 
 @pytest.mark.skipif(
@@ -20,13 +21,31 @@ EVENTS_PER_THREAD = 25
     "(DATABASE_URL=postgres://…); SQLite serialises writers with BEGIN IMMEDIATE anyway",
 )
 @pytest.mark.django_db(transaction=True)
-def test_eight_writers_appending_at_once_build_one_unbroken_chain() -> None:
+def test_eight_writers_appending_at_once_one_by_one_or_in_batches_build_one_unbroken_chain() -> (
+    None
+):
     start = threading.Barrier(THREADS)
     errors: list[BaseException] = []
 
     def writer(number: int) -> None:
         try:
             start.wait()
+            if number % 2:  # odd writers append five events at a time
+                for first in range(0, EVENTS_PER_THREAD, BATCH):
+                    with transaction.atomic():
+                        record_events(
+                            [
+                                LedgerEvent(
+                                    f"user:{number}",
+                                    "case.submit",
+                                    "case",
+                                    f"{number}-{i}",
+                                    {"i": i},
+                                )
+                                for i in range(first, first + BATCH)
+                            ]
+                        )
+                return
             for i in range(EVENTS_PER_THREAD):
                 with transaction.atomic():
                     record_event(

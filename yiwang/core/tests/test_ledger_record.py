@@ -12,11 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from yiwang.core.crypto import sm2_verify, sm3_hex
 from yiwang.core.ledger import (
     GENESIS_HASH,
+    LedgerEvent,
     canonical_json,
     checkpoint,
     checkpoint_message,
     entry_hash_of,
     record_event,
+    record_events,
     signing_keypair,
     verify,
 )
@@ -226,3 +228,64 @@ def test_the_development_key_is_derived_from_the_secret_key(settings) -> None:
     assert signing_keypair() == first
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789abcdef"
     assert signing_keypair() != first
+
+
+# --- several events at once ----------------------------------------------------------------------
+
+
+def test_a_batch_chains_its_entries_in_order_after_the_head() -> None:
+    before = record_event(actor="user:1", action="case.submit", object_id="C1")
+    entries = record_events(
+        [
+            LedgerEvent("user:2", "hotline.ticket.intake", "hotline.ticket", "7", {"to": "a"}),
+            LedgerEvent("user:2", "hotline.ticket.categorise", "hotline.ticket", "7"),
+            LedgerEvent("user:2", "hotline.ticket.dispatch", "hotline.ticket", "7", {"d": 3}),
+        ]
+    )
+    after = record_event(actor="user:3", action="case.accept", object_id="C1")
+
+    assert [e.seq for e in entries] == [2, 3, 4]
+    assert entries[0].prev_hash == before.entry_hash
+    assert entries[1].prev_hash == entries[0].entry_hash
+    assert entries[2].prev_hash == entries[1].entry_hash
+    assert after.prev_hash == entries[2].entry_hash
+    stored = LedgerEntry.objects.get(seq=4)
+    assert stored.entry_hash == entries[2].entry_hash and stored.payload == {"d": 3}
+    assert stored.entry_hash == entry_hash_of(
+        stored.prev_hash,
+        4,
+        stored.created_at,
+        "user:2",
+        "hotline.ticket.dispatch",
+        "hotline.ticket",
+        "7",
+        sm3_hex(b'{"d":3}'),
+    )
+    assert verify().ok
+
+
+def test_a_batch_costs_what_one_append_costs() -> None:
+    record_event(actor="user:1", action="warm-up")
+    expected = 3 if connection.vendor == "postgresql" else 2  # (lock,) read head, one insert
+    batch = [LedgerEvent("user:1", f"step.{n}", payload={"n": n}) for n in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        record_events(batch)
+    assert len(queries) == expected
+    assert LedgerEntry.objects.count() == 6
+
+
+def test_a_batch_with_one_bad_event_writes_nothing() -> None:
+    with pytest.raises(ValueError, match="action"):
+        record_events([LedgerEvent("user:1", "fine"), LedgerEvent("user:1", "")])
+    assert LedgerEntry.objects.count() == 0
+    assert record_events([]) == []
+
+
+def test_a_batch_crossing_the_checkpoint_interval_schedules_one_checkpoint(
+    settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.YIWANG_LEDGER_CHECKPOINT_EVERY = 3
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        record_events([LedgerEvent("user:1", "step") for _ in range(4)])
+    assert len(callbacks) == 1
+    assert list(LedgerCheckpoint.objects.values_list("seq", flat=True)) == [4]

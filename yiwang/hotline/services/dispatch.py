@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import Department
+from yiwang.core.calendar import WorkingCalendar
 from yiwang.core.deadlines import Extension, TimeLimit, Unit, compute_deadline
 from yiwang.core.errors import Conflict, NotFound, ValidationFailed
-from yiwang.hotline import states
+from yiwang.hotline import config_cache, states
 from yiwang.hotline.models import (
     Category,
-    DispatchRule,
     Ticket,
 )
 from yiwang.hotline.services.base import (
@@ -35,14 +35,12 @@ def responsible_department(category: Category, region_code: str) -> Department:
     """The department of the most specific active rule: the longest category prefix, then the
     longest region prefix."""
     code = category.code
-    category_prefixes = [code[:end] for end in range(2, len(code) + 1, 2)]
-    region_prefixes = [region_code[:end] for end in range(0, len(region_code) + 1)]
-    rules = DispatchRule.objects.filter(
-        is_active=True,
-        department__is_active=True,
-        category_prefix__in=category_prefixes,
-        region_prefix__in=region_prefixes,
-    ).select_related("department")
+    category_prefixes = {code[:end] for end in range(2, len(code) + 1, 2)}
+    rules = [
+        rule
+        for rule in config_cache.active_rules.get()
+        if rule.category_prefix in category_prefixes and region_code.startswith(rule.region_prefix)
+    ]
     best = max(
         rules,
         key=lambda r: (len(r.category_prefix), len(r.region_prefix)),
@@ -66,27 +64,39 @@ def handling_limit(ticket: Ticket) -> TimeLimit:
     return TimeLimit(category.limit_amount, Unit(category.limit_unit))
 
 
-def handling_due(ticket: Ticket) -> dt.datetime | None:
+def handling_due(ticket: Ticket, *, calendar: WorkingCalendar | None = None) -> dt.datetime | None:
     """The 办理 deadline from dispatch, with the extensions granted (working days)."""
     assert ticket.dispatched_at is not None
     limit = handling_limit(ticket)
     if limit.unit == Unit.WORKING_DAYS:
         extensions = [Extension(ticket.extended_amount)] if ticket.extended_amount else []
-        return compute_deadline(ticket.dispatched_at, limit, extensions=extensions).due_at
-    due = compute_deadline(ticket.dispatched_at, limit).due_at
+        return compute_deadline(
+            ticket.dispatched_at, limit, extensions=extensions, calendar=calendar
+        ).due_at
+    due = compute_deadline(ticket.dispatched_at, limit, calendar=calendar).due_at
     if ticket.extended_amount and due is not None:
-        due = compute_deadline(due, TimeLimit.working_days(ticket.extended_amount)).due_at
+        due = compute_deadline(
+            due, TimeLimit.working_days(ticket.extended_amount), calendar=calendar
+        ).due_at
     return due
 
 
-def _start_clocks(ticket: Ticket, department: Department, at: dt.datetime) -> None:
+def _start_clocks(
+    ticket: Ticket,
+    department: Department,
+    at: dt.datetime,
+    *,
+    calendar: WorkingCalendar | None = None,
+) -> None:
+    """Dispatch's fields: the department and the sign and handling clocks from ``at`` (with
+    ``calendar`` when the caller read it already; each clock reads it otherwise)."""
     ticket.department = department
     if ticket.first_department_id is None:
         ticket.first_department = department
     ticket.dispatched_at = at
     ticket.signed_at = None
-    ticket.sign_due_at = compute_deadline(at, SIGN_LIMIT).due_at
-    ticket.due_at = handling_due(ticket)
+    ticket.sign_due_at = compute_deadline(at, SIGN_LIMIT, calendar=calendar).due_at
+    ticket.due_at = handling_due(ticket, calendar=calendar)
     ticket.extension_requested = 0  # a pending 延期 request does not survive a new dispatch
     ticket.extension_reason = ""
 

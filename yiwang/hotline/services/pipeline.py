@@ -28,9 +28,10 @@ from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import Department, User
 from yiwang.cases.shared import actor_of
+from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import NotFound
-from yiwang.core.ledger import record_event
-from yiwang.hotline import states
+from yiwang.core.ledger import LedgerEvent, record_events
+from yiwang.hotline import config_cache, states
 from yiwang.hotline.models import Category, Ticket, TicketEvent, Urgency
 from yiwang.hotline.numbering import allocate_number
 from yiwang.hotline.services.base import LEDGER_DATA_KEYS, require_agent_regions
@@ -98,14 +99,11 @@ def outcome_of(ticket: Ticket) -> TakeInOutcome | None:
 
 
 def _suggested(content: str) -> list[Suggested]:
-    """The classifier's top three with their categories, read in one query."""
+    """The classifier's top three with their categories (the cached active leaves)."""
     raw = suggestions_for(content)
     if not raw:
         return []
-    leaves = {
-        c.code: c
-        for c in Category.objects.filter(code__in=[s["code"] for s in raw], level=3, is_active=True)
-    }
+    leaves = config_cache.active_leaves.get()
     return [Suggested(s["code"], s["confidence"], leaves.get(s["code"])) for s in raw]
 
 
@@ -209,7 +207,8 @@ def take_in(
             )
         )
     elif department is not None:
-        _start_clocks(ticket, department, now)  # reads the calendar: before the transaction
+        # One read of the calendar for both clocks, before the transaction.
+        _start_clocks(ticket, department, now, calendar=get_calendar())
         trail.append(
             _step(
                 ticket,
@@ -232,8 +231,7 @@ def take_in(
         for event in trail:
             event.ticket, event.at = ticket, now
         TicketEvent.objects.bulk_create(trail)
-        for event in trail:
-            _ledger(ticket, event, agent)
+        record_events([_ledger(ticket, event, agent) for event in trail])  # one append lock
 
     ticket.take_in_outcome = TakeInOutcome(  # type: ignore[attr-defined]
         reason=reason,
@@ -271,7 +269,7 @@ def _step(
     )
 
 
-def _ledger(ticket: Ticket, event: TicketEvent, actor: Any) -> None:
+def _ledger(ticket: Ticket, event: TicketEvent, actor: Any) -> LedgerEvent:
     """The ledger entry ``base._record`` writes for ``event``."""
     payload: dict[str, Any] = {
         "number": ticket.number,
@@ -281,7 +279,7 @@ def _ledger(ticket: Ticket, event: TicketEvent, actor: Any) -> None:
     payload.update({k: v for k, v in event.data.items() if k in LEDGER_DATA_KEYS})
     if event.reason:
         payload["reason_given"] = True
-    record_event(
+    return LedgerEvent(
         actor=actor_of(actor),
         action=f"hotline.ticket.{event.action}",
         object_type="hotline.ticket",

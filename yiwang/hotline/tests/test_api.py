@@ -22,7 +22,7 @@ from yiwang.accounts.tests.factories import login_as, make_citizen, make_departm
 from yiwang.cases.tests.factories import staff_with_role
 from yiwang.core.models.ledger import LedgerEntry
 from yiwang.hotline import services
-from yiwang.hotline.models import Ticket, TicketEvent, TicketSequence
+from yiwang.hotline.models import DispatchRule, Ticket, TicketEvent, TicketSequence
 from yiwang.hotline.tests.factories import (
     FIRE,
     LIFT,
@@ -754,12 +754,12 @@ def _statements(call: Any) -> tuple[int, Any]:
 
 
 # The statements of one 受理并派单 through the API with a token. Before the transaction: the
-# token, the agent's roles, the suggested categories, the dispatch rule, the calendar (sign and
-# handling clocks). In it: the daily number, the ticket in its final state, its three events in
-# one statement, three ledger appends (head read and insert; PostgreSQL also takes the append
-# lock); the request's savepoint pair (a transaction outside tests). The answer is built from
-# what was written.
-TAKE_IN_STATEMENTS = {"sqlite": 17, "postgresql": 20}
+# token, the agent's roles, the suggested categories, the dispatch rule, the calendar (read once
+# for the sign and handling clocks). In it: the daily number, the ticket in its final state, its
+# three events in one statement, their three ledger entries in one append (head read and one
+# insert; PostgreSQL also takes the append lock); the request's savepoint pair (a transaction
+# outside tests). The answer is built from what was written.
+TAKE_IN_STATEMENTS = {"sqlite": 12, "postgresql": 13}
 LIST_STATEMENTS = {"sqlite": 4, "postgresql": 4}
 
 
@@ -776,6 +776,33 @@ def test_taking_in_and_dispatching_costs_a_pinned_number_of_statements(hcast, ag
     count, response = _statements(lambda: post(agent_token, f"{API}/tickets", demand()))
     assert response.status_code == 201 and response.json()["outcome"]["dispatched"]
     assert count == TAKE_IN_STATEMENTS[connection.vendor]
+
+
+def test_with_the_taxonomy_and_rules_cached_two_statements_fewer(
+    hcast, agent_token, settings, django_capture_on_commit_callbacks
+):
+    """As in production, where the request's transaction commits and the per-process copies of
+    the active leaves and the dispatch rules are kept."""
+    settings.YIWANG_CONFIG_CACHE_SECONDS = 30
+    with django_capture_on_commit_callbacks(execute=True):
+        post(agent_token, f"{API}/tickets", demand())
+    count, response = _statements(lambda: post(agent_token, f"{API}/tickets", demand()))
+    assert response.status_code == 201 and response.json()["outcome"]["dispatched"]
+    assert count == TAKE_IN_STATEMENTS[connection.vendor] - 2
+
+
+def test_a_dispatch_rule_saved_here_applies_to_the_next_demand_at_once(
+    hcast, agent_token, settings, django_capture_on_commit_callbacks
+):
+    settings.YIWANG_CONFIG_CACHE_SECONDS = 30
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post(agent_token, f"{API}/tickets", demand(category_code=LIFT)).json()
+    assert first["department"]["id"] == hcast.scjg.pk
+    rule = DispatchRule.objects.get(category_prefix=LIFT)
+    rule.department = hcast.zj
+    rule.save()
+    second = post(agent_token, f"{API}/tickets", demand(category_code=LIFT)).json()
+    assert second["department"]["id"] == hcast.zj.pk
 
 
 def test_the_list_costs_the_same_statements_for_3_or_40_tickets(hcast, agent_token):
