@@ -12,6 +12,7 @@ urlpatterns = [
     path("services/", include("yiwang.catalog.urls")),
     path("licences/", include("yiwang.licences.urls")),
     path("hotline/", include("yiwang.hotline.urls")),
+    path("ratings/", include("yiwang.ratings.urls")),
     path("open311/v2/", include("yiwang.hotline.open311.urls")),
     path("", include("yiwang.ui.urls")),
 ]

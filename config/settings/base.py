@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "yiwang.cases",
     "yiwang.licences",
     "yiwang.hotline",
+    "yiwang.ratings",
     "yiwang.ui",
 ]
 
