@@ -101,6 +101,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Small configuration tables (the 12345 taxonomy, dispatch rules) are cached per process for this
 # many seconds; a change saved in one process reaches the others within it (0: no cache).
 YIWANG_CONFIG_CACHE_SECONDS = env_int("YIWANG_CONFIG_CACHE_SECONDS", 30)
+# 好差评 (RULES.md): a rating at or below this level is a bad review; the department calls back
+# within the first limit and rectifies within the second (working days).
+YIWANG_RATING_BAD_MAX_LEVEL = env_int("YIWANG_RATING_BAD_MAX_LEVEL", 2)
+YIWANG_RATING_CALLBACK_WORKING_DAYS = env_int("YIWANG_RATING_CALLBACK_WORKING_DAYS", 1)
+YIWANG_RATING_RECTIFY_WORKING_DAYS = env_int("YIWANG_RATING_RECTIFY_WORKING_DAYS", 15)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["yiwang.accounts.backends.LockoutAwareBackend"]

@@ -27,6 +27,8 @@ CALENDAR = frozenset({"core.calendarday", "core.calendaryear"})
 CATALOG = frozenset({"catalog.serviceitem", "catalog.bundle"})
 # ... and the e-licence types (证照类型 with their content schemas).
 LICENCE_TYPES = frozenset({"licences.licencetype"})
+# ... and the counter windows that citizens rate (好差评).
+SERVICE_WINDOWS = frozenset({"ratings.servicewindow"})
 
 
 def _ledger_entry(world: World) -> LedgerEntry | None:
@@ -48,7 +50,7 @@ ENTRIES = [
         "admin:*",
         access={
             AUDITOR: LEDGER,
-            SYSTEM_ADMIN: CALENDAR | CATALOG | LICENCE_TYPES,
+            SYSTEM_ADMIN: CALENDAR | CATALOG | LICENCE_TYPES | SERVICE_WINDOWS,
             SECURITY_ADMIN: frozenset(),
         },
         read_only={AUDITOR: LEDGER},

@@ -145,8 +145,23 @@ ROLES: tuple[RoleSpec, ...] = (
         "hotline_handler",
         "接诉即办专员",
         Role.Scope.OWN_DEPARTMENT,
-        # 签收, 退单, 延期 and 答复 of the 12345 tickets dispatched to his department.
-        capabilities=("hotline.handle",),
+        # 签收, 退单, 延期 and 答复 of the 12345 tickets dispatched to his department, and the
+        # 回访/整改 of their bad reviews (好差评).
+        capabilities=("hotline.handle", "ratings.handle"),
+    ),
+    RoleSpec(
+        "rating_handler",
+        "好差评专员",
+        Role.Scope.OWN_DEPARTMENT,
+        # 回访 and 整改 of the bad reviews of his department (好差评).
+        capabilities=("ratings.handle",),
+    ),
+    RoleSpec(
+        "rating_supervisor",
+        "好差评督办员",
+        Role.Scope.REGION_SUBTREE,
+        # Decides the departments' appeals of malicious reviews (政务服务管理局).
+        capabilities=("ratings.supervise",),
     ),
     RoleSpec(
         "data_officer",
@@ -193,6 +208,10 @@ STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("handler.scjg", "唐敏", "scjg", "hotline_handler"),
     StaffSpec("handler.scjg_xl", "袁洁", "scjg_xl", "hotline_handler"),
     StaffSpec("handler.cg_xl", "孔亮", "cg_xl", "hotline_handler"),
+    StaffSpec("rating.wjw", "陈佳怡", "wjw", "rating_handler"),
+    StaffSpec("rating.scjg", "刘晓东", "scjg", "rating_handler"),
+    StaffSpec("rating.zwfw", "赵丽娟", "zwfw", "rating_handler"),
+    StaffSpec("rating.supervisor", "蔡文博", "zwfw", "rating_supervisor"),
     StaffSpec("dataofficer", "黄思远", "sjj", "data_officer"),
     StaffSpec("inspector", "郑海涛", "scjg_dh", "inspector"),
     StaffSpec("inspector.2", "冯磊", "scjg_dh", "inspector"),

@@ -71,6 +71,10 @@ ADMIN_SITE_PERMISSIONS: dict[str, frozenset[str]] = {
             "licences.view_licencetype",
             "licences.add_licencetype",
             "licences.change_licencetype",
+            # 服务窗口 of the government service centres (rated with the cases taken in there).
+            "ratings.view_servicewindow",
+            "ratings.add_servicewindow",
+            "ratings.change_servicewindow",
         }
     ),
     Role.AdminDuty.SECURITY: frozenset(),

@@ -2,7 +2,8 @@
 
 A ``Rating`` is one citizen's judgement of one transaction (a case or a 12345 ticket: 一事一评),
 or of a counter window or a staff member he met there (一次一评, tied to the case of that visit).
-A re-rating after a bad review makes a new ``Rating`` with ``supersedes`` set; only the newest
+A rating a 12345 agent takes down on the phone for a caller without an account has no
+``rater`` but ``recorded_by``. A re-rating after a bad review makes a new ``Rating`` with ``supersedes`` set; only the newest
 (``is_current``) counts in the indicators. The rater (``rater``) is never shown to the rated unit.
 
 A ``BadReview`` is the rectification loop of a bad rating (level ≤ the bad threshold): the
@@ -109,7 +110,14 @@ class Rating(models.Model):
     # window's department or the staff member's department when rated.
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="ratings")
     item_code = models.CharField(_("事项编码"), max_length=64, blank=True)
-    rater = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ratings_given")
+    # The citizen who rated (hidden from the rated unit); none for a caller without an account
+    # whose rating a 12345 agent took down on the phone (``recorded_by``).
+    rater = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="ratings_given"
+    )
+    recorded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     channel = models.CharField(_("评价渠道"), max_length=8, choices=RatingChannel.choices)
     setting = models.CharField(_("办事方式"), max_length=8, choices=Setting.choices)
     level = models.PositiveSmallIntegerField(_("评价等级"), choices=Level.choices)

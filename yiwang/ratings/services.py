@@ -514,6 +514,8 @@ def _tell_rater(review: BadReview, now: dt.datetime) -> None:
 
     rating = review.rating
     person = rating.rater
+    if person is None:  # a phoned-in rating: the 12345 agent tells the caller
+        return
     subject = (
         rating.case.number if rating.case_id else rating.ticket.number if rating.ticket_id else ""
     )
