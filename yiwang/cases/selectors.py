@@ -226,6 +226,10 @@ _TONES = {
 _KIND_TITLES = {
     "submitted": gettext_lazy("提交申请"),
     "material_uploaded": gettext_lazy("上传材料"),
+    # 好差评 (written by yiwang.ratings; no rater, no level on the timeline)
+    "rated": gettext_lazy("申请人已评价"),
+    "rerated": gettext_lazy("申请人已重新评价"),
+    "review_closed": gettext_lazy("差评整改已办结"),
 }
 
 

@@ -215,7 +215,7 @@ def rate_case(
         CaseEvent.objects.create(
             case=case,
             at=now,
-            actor=user,
+            actor=None,  # the rater is not shown to the rated unit
             kind="rated",
             from_status=case.status,
             to_status=case.status,
@@ -271,7 +271,7 @@ def rate_ticket(
             action="rated",
             from_status=ticket.status,
             to_status=ticket.status,
-            actor=user,
+            actor=None,  # the rater is not shown to the rated unit
             department=ticket.department,
             at=now,
             data={"rating_id": rating.pk, "level": level, "bad": rating.is_bad},
@@ -330,7 +330,7 @@ def rerate(
             supersedes=locked,
             created_at=now,
         )
-        _timeline(rating, user, "rerated", now, {"rating_id": rating.pk, "level": level})
+        _timeline(rating, "rerated", now, {"rating_id": rating.pk, "level": level})
         _open_reviews([rating], now)
         _ledger([rating], user, "rating.rerate")
     previous.is_current = False
@@ -363,7 +363,7 @@ def _open_reviews(ratings: list[Rating], now: dt.datetime) -> None:
         )
 
 
-def _timeline(rating: Rating, user: Any, kind: str, now: dt.datetime, data: dict) -> None:
+def _timeline(rating: Rating, kind: str, now: dt.datetime, data: dict) -> None:
     """An event on the case's or ticket's timeline (no names: the rated unit reads it)."""
     if rating.case_id is not None and rating.subject_kind == SubjectKind.CASE:
         case = rating.case
@@ -371,7 +371,7 @@ def _timeline(rating: Rating, user: Any, kind: str, now: dt.datetime, data: dict
         CaseEvent.objects.create(
             case=case,
             at=now,
-            actor=user,
+            actor=None,  # the rater is not shown to the rated unit
             kind=kind,
             from_status=case.status,
             to_status=case.status,
@@ -385,7 +385,7 @@ def _timeline(rating: Rating, user: Any, kind: str, now: dt.datetime, data: dict
             action=kind,
             from_status=ticket.status,
             to_status=ticket.status,
-            actor=user,
+            actor=None,  # the rater is not shown to the rated unit
             department=ticket.department,
             at=now,
             data=data,
@@ -494,7 +494,7 @@ def _step(
         )
         if target == BadReviewStatus.CLOSED:
             _tell_rater(current, now)
-            _timeline(current.rating, user, "review_closed", now, {"outcome": current.outcome})
+            _timeline(current.rating, "review_closed", now, {"outcome": current.outcome})
         record_events(
             [
                 LedgerEvent(

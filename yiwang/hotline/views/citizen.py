@@ -164,6 +164,12 @@ def public_timeline(ticket: Ticket, events: list[TicketEvent]) -> list[dict[str,
         elif action == "merge":
             title = _("已与相同诉求合并办理")
             unit = _("12345热线")
+        elif action in ("rated", "rerated"):
+            title = _("您已评价") if action == "rated" else _("您已重新评价")
+            unit = ""
+        elif action == "review_closed":
+            title = _("您的差评已处理，可重新评价一次")
+            tone = "success"
         else:  # categorise, supervise and whatever else stays internal
             continue
         rows.append({"at": event.at, "title": title, "actor": unit, "note": note, "tone": tone})

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from yiwang.cases import selectors as case_selectors
 from yiwang.cases.models import CaseEvent, Notification
 from yiwang.core.calendar import add_working_days
 from yiwang.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -46,6 +47,9 @@ def test_the_applicant_rates_his_finished_case_once(rcast):
     assert not BadReview.objects.exists()
     event = CaseEvent.objects.filter(case=case, kind="rated").get()
     assert event.data == {"rating_id": rating.pk, "level": 5, "bad": False}
+    assert event.actor is None  # the department reads the timeline: no rater on it
+    shown = [e for e in case_selectors.timeline(case) if e.title == "申请人已评价"]
+    assert len(shown) == 1 and shown[0].actor == "系统"  # not the rater's name
     entry = LedgerEntry.objects.filter(action="rating.create").get()
     assert entry.payload["rater_person_id"] == rcast.cases.citizen.person.pk
     assert verify().ok

@@ -43,6 +43,10 @@ EVENT_LABELS: dict[str, Any] = {
     "merged_in": gettext_lazy("并入重复件"),
     "follow": gettext_lazy("随主工单办理"),
     "warn": gettext_lazy("时限预警"),
+    # 好差评 (written by yiwang.ratings)
+    "rated": gettext_lazy("诉求人已评价"),
+    "rerated": gettext_lazy("诉求人已重新评价"),
+    "review_closed": gettext_lazy("差评整改已办结"),
     **{action: t.label for action, t in states.TRANSITIONS.items()},
 }
 EVENT_TONES = {
