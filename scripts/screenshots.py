@@ -275,6 +275,11 @@ def _hotline_rates(page: Page, base: str) -> None:
     page.goto(base + "/hotline/rates/")
 
 
+def _ratings_reviews(page: Page, base: str) -> None:
+    _as_persona(page, base, "蔡文博")  # 好差评督办员: every department's bad reviews
+    page.goto(base + "/ratings/reviews/")
+
+
 SHOTS: tuple[Shot, ...] = (
     Shot("home", _goto("/")),
     Shot("login", _goto("/accounts/login/")),
@@ -298,6 +303,8 @@ SHOTS: tuple[Shot, ...] = (
     Shot("hotline-department", _hotline_department),
     Shot("hotline-progress", _hotline_progress),
     Shot("hotline-rates", _hotline_rates),
+    Shot("ratings-public", _goto("/ratings/public/")),
+    Shot("ratings-reviews", _ratings_reviews),
 )
 
 

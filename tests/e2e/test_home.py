@@ -13,7 +13,7 @@ def test_the_home_page_shows_what_the_platform_offers(visitor: Visitor) -> None:
     assert visitor.heading() == "一网通办，一次办好"
     offers = page.get_by_role("region", name="平台服务").get_by_role("heading", level=3)
     assert offers.all_inner_texts() == [str(offer.title) for offer in OFFERS]
-    assert visitor.nav_links() == ["首页", "办事服务", "12345 诉求", "证照核验", "登录"]
+    assert visitor.nav_links() == ["首页", "办事服务", "12345 诉求", "好差评", "证照核验", "登录"]
     visitor.click_through(visitor.main.get_by_role("link", name="登录办事"))
     assert visitor.path() == "/accounts/login/"
 
@@ -49,7 +49,14 @@ def test_on_a_phone_the_navigation_folds_into_a_menu(phone_visitor: Visitor) -> 
     menu = page.locator("details.site-menu")
     menu.locator("summary").click()
     assert menu.get_attribute("open") is not None
-    assert phone_visitor.nav_links() == ["首页", "办事服务", "12345 诉求", "证照核验", "登录"]
+    assert phone_visitor.nav_links() == [
+        "首页",
+        "办事服务",
+        "12345 诉求",
+        "好差评",
+        "证照核验",
+        "登录",
+    ]
     phone_visitor.check_page()  # axe again, with the menu open
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width} px wide)"

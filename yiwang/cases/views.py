@@ -204,6 +204,9 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "can_withdraw": applicant_side
         and case.status in (CaseStatus.SUBMITTED, CaseStatus.CORRECTION, CaseStatus.FORWARDED),
         "delivery_choices": case._meta.get_field("delivery").choices,
+        # 好差评: the applicant rates a finished case (the ratings app's page says if he did).
+        "can_rate": applicant_side
+        and case.status in (CaseStatus.COMPLETED, CaseStatus.DENIED, CaseStatus.NOT_ACCEPTED),
     }
     return render(request, "cases/detail.html", context)
 

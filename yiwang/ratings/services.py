@@ -428,11 +428,11 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "reject_appeal": ((BadReviewStatus.APPEALED,), BadReviewStatus.CALLED_BACK),
 }
 
-_OUTCOME_TEXT = {
+OUTCOME_TEXT = {
     Outcome.FIXED_NOW: gettext_lazy("您反映的问题已立即整改。"),
     Outcome.RECTIFIED: gettext_lazy("您反映的问题已完成整改。"),
     Outcome.EXPLAINED: gettext_lazy("部门已就您反映的问题作出说明。"),
-    Outcome.APPEAL_UPHELD: gettext_lazy("经督查部门审核，该评价不计入统计。"),
+    Outcome.APPEAL_UPHELD: gettext_lazy("经督查部门核查，该评价不计入统计。"),
 }
 
 
@@ -522,7 +522,7 @@ def _tell_rater(review: BadReview, now: dt.datetime) -> None:
     notify_user(
         person.user,
         _("您的评价已处理：%(subject)s") % {"subject": subject},
-        str(_OUTCOME_TEXT[Outcome(review.outcome)]) + _("您可以重新评价一次。"),
+        str(OUTCOME_TEXT[Outcome(review.outcome)]) + _("您可以重新评价一次。"),
         case=rating.case if rating.case_id else None,
         person=person,
         sms=True,

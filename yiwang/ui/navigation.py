@@ -103,6 +103,7 @@ NAV_SPECS: tuple[NavSpec, ...] = (
     NavSpec("my_cases", _("我的办件"), "cases:mine", frozenset({PERSON})),
     NavSpec("my_licences", _("我的证照"), "licences:mine", frozenset({PERSON})),
     NavSpec("my_tickets", _("我的诉求"), "hotline:my_tickets", frozenset({PERSON})),
+    NavSpec("my_ratings", _("我的评价"), "ratings:mine", frozenset({PERSON})),
     NavSpec("vault", _("个人数据宝"), "vault:index", frozenset({PERSON})),
     # Staff workbenches, opened by business roles (codes of the demo roles, capabilities).
     NavSpec(
@@ -135,6 +136,14 @@ NAV_SPECS: tuple[NavSpec, ...] = (
         _STAFF,
         role_codes=frozenset({"hotline_handler"}),
         capability_prefixes=("hotline.handle",),
+    ),
+    NavSpec(
+        "rating_reviews",
+        _("差评整改"),
+        "ratings:reviews",
+        _STAFF,
+        role_codes=frozenset({"rating_handler", "rating_supervisor"}),
+        capability_prefixes=("ratings.",),
     ),
     NavSpec(
         "datahub",

@@ -47,8 +47,9 @@ def test_the_home_page_presents_every_offer_without_dead_links(client) -> None:
     # 一网通办 is open (the catalogue); the sections still to come say so instead of a dead link.
     assert '<a class="card__link" href="/services/">一网通办</a>' in html
     assert '<a class="card__link" href="/licences/">电子证照</a>' in html
-    assert html.count('class="card__link"') == 2
-    assert html.count("即将开放") == len(OFFERS) - 2
+    assert '<a class="card__link" href="/ratings/public/">好差评</a>' in html
+    assert html.count('class="card__link"') == 3
+    assert html.count("即将开放") == len(OFFERS) - 3
 
 
 @override_settings(ROOT_URLCONF="yiwang.ui.tests.urls")

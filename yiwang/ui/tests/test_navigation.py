@@ -22,6 +22,7 @@ def test_an_anonymous_visitor_sees_the_home_page_the_services_and_the_login() ->
         "home",
         "services",
         "hotline",
+        "ratings",
         "verify_licence",
         "login",
     ]
@@ -32,10 +33,12 @@ def test_entries_whose_section_does_not_exist_yet_are_left_out(citizen: User) ->
         "home",
         "services",
         "hotline",
+        "ratings",
         "verify_licence",
         "my_cases",
         "my_licences",
         "my_tickets",
+        "my_ratings",
     ]
 
 
@@ -62,6 +65,7 @@ def test_a_citizen_sees_the_public_sections_and_his_own_space(citizen: User) -> 
         "my_cases",
         "my_licences",
         "my_tickets",
+        "my_ratings",
         "vault",
     ]
 

@@ -18,7 +18,6 @@ def _section(namespace: str, *names: str) -> object:
 
 urlpatterns = [
     path("licences/", _section("licences", "index", "mine")),
-    path("ratings/", _section("ratings", "public")),
     path("opendata/", _section("opendata", "index")),
     path("vault/", _section("vault", "index")),
     path("datahub/", _section("datahub", "index")),
