@@ -637,16 +637,17 @@ def decide_appeal(
         return _step(
             user, review, "reject_appeal", note=text, changes={"appeal_decision_note": text}, at=at
         )
-    done = _step(
-        user,
-        review,
-        "uphold_appeal",
-        note=text,
-        changes={"appeal_decision_note": text},
-        outcome=Outcome.APPEAL_UPHELD,
-        at=at,
-    )
-    Rating.objects.filter(pk=done.rating_id).update(is_excluded=True)
+    with transaction.atomic():  # the review closes and its rating stops counting together
+        done = _step(
+            user,
+            review,
+            "uphold_appeal",
+            note=text,
+            changes={"appeal_decision_note": text},
+            outcome=Outcome.APPEAL_UPHELD,
+            at=at,
+        )
+        Rating.objects.filter(pk=done.rating_id).update(is_excluded=True)
     return done
 
 
