@@ -15,6 +15,7 @@ browser sends can set the channel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -238,6 +239,47 @@ def _thank(request: HttpRequest, rating: Rating) -> None:
     request.session[SESSION_THANKS] = rating.pk
 
 
+def _rating_form(
+    request: HttpRequest,
+    form: RatingForm,
+    rate: Callable[[dict[str, Any]], Rating],
+    transaction_key: tuple[str, str],
+    title: str,
+    subject: dict[str, Any],
+    action: str,
+) -> HttpResponse:
+    """The form of a first rating: on a valid POST ``rate`` stores it (the service's field
+    errors go back onto the form; a rating made meanwhile is shown instead), then the page
+    shows it with thanks."""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rating = rate(form.cleaned_data)
+            except ValidationFailed as error:
+                form.apply_service_errors(error)
+            except Conflict as error:
+                if error.code != "already_rated":
+                    raise
+                messages.info(request, error.message)
+                return redirect(action)
+            else:
+                _forget_channel(request, *transaction_key)
+                _thank(request, rating)
+                return redirect(action)
+        return _render_form(
+            request,
+            form,
+            title=title,
+            subject=subject,
+            action=action,
+            submit_label=_("提交评价"),
+            status=422,
+        )
+    return _render_form(
+        request, form, title=title, subject=subject, action=action, submit_label=_("提交评价")
+    )
+
+
 # --- rating a case --------------------------------------------------------------------------------
 
 
@@ -273,46 +315,23 @@ def rate_case(request: HttpRequest, number: str) -> HttpResponse:
     form = RatingForm(_posted(request), **kwargs)
     title = _("评价办件")
     action = reverse("ratings:rate_case", kwargs={"number": case.number})
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            staff_level = data.get("staff_level")
-            try:
-                rating = services.rate_case(
-                    request.user,
-                    case,
-                    level=data["level"],
-                    scores=form.scores(),
-                    comment=data["comment"],
-                    channel=_channel(request, "case", case.number),
-                    window=data.get("window"),
-                    window_level=data.get("window_level"),
-                    staff=clerk if staff_level is not None else None,
-                    staff_level=staff_level,
-                )
-            except ValidationFailed as error:
-                form.apply_service_errors(error)
-            except Conflict as error:
-                if error.code != "already_rated":
-                    raise
-                messages.info(request, error.message)
-                return redirect(action)
-            else:
-                _forget_channel(request, "case", case.number)
-                _thank(request, rating)
-                return redirect(action)
-        return _render_form(
-            request,
-            form,
-            title=title,
-            subject=subject,
-            action=action,
-            submit_label=_("提交评价"),
-            status=422,
+
+    def rate(data: dict[str, Any]) -> Rating:
+        staff_level = data.get("staff_level")
+        return services.rate_case(
+            request.user,
+            case,
+            level=data["level"],
+            scores=form.scores(),
+            comment=data["comment"],
+            channel=_channel(request, "case", case.number),
+            window=data.get("window"),
+            window_level=data.get("window_level"),
+            staff=clerk if staff_level is not None else None,
+            staff_level=staff_level,
         )
-    return _render_form(
-        request, form, title=title, subject=subject, action=action, submit_label=_("提交评价")
-    )
+
+    return _rating_form(request, form, rate, ("case", case.number), title, subject, action)
 
 
 # --- rating a ticket ------------------------------------------------------------------------------
@@ -342,41 +361,18 @@ def rate_ticket(request: HttpRequest, number: str) -> HttpResponse:
     form = RatingForm(_posted(request), setting=Setting.HOTLINE)
     title = _("评价12345诉求办理")
     action = reverse("ratings:rate_ticket", kwargs={"number": ticket.number})
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                rating = services.rate_ticket(
-                    request.user,
-                    ticket,
-                    level=data["level"],
-                    scores=form.scores(),
-                    comment=data["comment"],
-                    channel=_channel(request, "ticket", ticket.number),
-                )
-            except ValidationFailed as error:
-                form.apply_service_errors(error)
-            except Conflict as error:
-                if error.code != "already_rated":
-                    raise
-                messages.info(request, error.message)
-                return redirect(action)
-            else:
-                _forget_channel(request, "ticket", ticket.number)
-                _thank(request, rating)
-                return redirect(action)
-        return _render_form(
-            request,
-            form,
-            title=title,
-            subject=subject,
-            action=action,
-            submit_label=_("提交评价"),
-            status=422,
+
+    def rate(data: dict[str, Any]) -> Rating:
+        return services.rate_ticket(
+            request.user,
+            ticket,
+            level=data["level"],
+            scores=form.scores(),
+            comment=data["comment"],
+            channel=_channel(request, "ticket", ticket.number),
         )
-    return _render_form(
-        request, form, title=title, subject=subject, action=action, submit_label=_("提交评价")
-    )
+
+    return _rating_form(request, form, rate, ("ticket", ticket.number), title, subject, action)
 
 
 # --- re-rating ------------------------------------------------------------------------------------
